@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from cairn.errors import InvalidInput
 
-__all__ = ["ALGORITHM", "PREFIX", "canonical_json", "hash_bytes", "hasher", "is_digest", "parse"]
+__all__ = [
+    "ALGORITHM",
+    "PREFIX",
+    "canonical_json",
+    "hash_bytes",
+    "hash_file",
+    "hasher",
+    "is_digest",
+    "parse",
+]
 
 ALGORITHM = "blake3"
 PREFIX = f"{ALGORITHM}:"
@@ -33,6 +43,15 @@ def hash_bytes(data: bytes | bytearray | memoryview) -> str:
     import blake3
 
     return PREFIX + blake3.blake3(data).hexdigest()
+
+
+def hash_file(path: Path, *, block: int = 1 << 20) -> str:
+    """``blake3:<hex>`` of a file's bytes, streamed."""
+    h = hasher()
+    with path.open("rb") as f:
+        while data := f.read(block):
+            h.update(data)
+    return PREFIX + str(h.hexdigest())
 
 
 def is_digest(value: str) -> bool:

@@ -1,15 +1,15 @@
 """Settings, read from the environment in this one place.
 
-| variable | meaning | default |
-|---|---|---|
-| ``CAIRN_HOME`` | the default registry folder | ``~/.cairn`` |
-| ``CAIRN_REGISTRY`` | the registry URI the CLI opens (path, database URL or http(s) URL) | ``CAIRN_HOME`` |
-| ``CAIRN_STORE`` | the store URL for a database registry (``s3://bucket/prefix``, a path) | beside the catalog |
-| ``CAIRN_USER`` | the author recorded on versions and events | git ``user.name``, else the OS user |
-| ``CAIRN_TOKEN`` | the API token for a remote registry | the one saved by ``cairn login`` |
-| ``CAIRN_DELETE_GRACE`` | seconds between ``delete`` and the bytes going | 7 days |
-| ``CAIRN_MAX_UPLOAD_BYTES`` | the server's upload limit | 10 GiB |
-| ``CAIRN_S3_ENDPOINT`` | S3-compatible endpoint URL (MinIO, moto) | AWS |
+Variables (see ``docs/settings.md`` for the full table):
+
+- ``CAIRN_HOME``: the default registry folder (``~/.cairn``);
+- ``CAIRN_REGISTRY``: the registry the CLI opens: a folder, a database URL or http(s)://;
+- ``CAIRN_STORE``: the store URL for a database registry (``s3://bucket/prefix`` or a folder);
+- ``CAIRN_USER``: the author of versions and events (else git ``user.name``, else the OS user);
+- ``CAIRN_TOKEN``: the API token for a remote registry;
+- ``CAIRN_DELETE_GRACE``: seconds between ``delete`` and the bytes going (7 days);
+- ``CAIRN_MAX_UPLOAD_BYTES``: the server's upload limit (10 GiB);
+- ``CAIRN_S3_ENDPOINT``: an S3-compatible endpoint URL (MinIO, moto); AWS when unset.
 """
 
 from __future__ import annotations

@@ -1,14 +1,23 @@
-"""The git commit, branch and dirty flag of the code that logs a version."""
+"""The git commit, branch and dirty flag of the code that logs a version.
+
+Commit and branch are read from ``.git`` directly (no subprocess, so logging stays fast); the
+dirty flag needs ``git status``, whose answer is reused for two seconds per repository so a
+loop that logs many versions does not pay for it each time.
+"""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from cairn.catalog.records import GitInfo
 
 __all__ = ["git_info", "git_user"]
+
+_DIRTY_TTL = 2.0
+_dirty_cache: dict[Path, tuple[float, bool]] = {}
 
 
 def _git(cwd: Path, *args: str) -> str | None:
@@ -24,21 +33,86 @@ def _git(cwd: Path, *args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+def _git_dir(start: Path) -> tuple[Path, Path] | None:
+    """(work tree, git dir) of the repository containing ``start``."""
+    for folder in (start, *start.parents):
+        dot = folder / ".git"
+        if dot.is_dir():
+            return folder, dot
+        if dot.is_file():  # a worktree or submodule: "gitdir: <path>"
+            text = dot.read_text().strip()
+            if text.startswith("gitdir:"):
+                target = Path(text.removeprefix("gitdir:").strip())
+                return folder, target if target.is_absolute() else folder / target
+    return None
+
+
+def _common_dir(git_dir: Path) -> Path:
+    common = git_dir / "commondir"
+    if common.is_file():
+        return (git_dir / common.read_text().strip()).resolve()
+    return git_dir
+
+
+def _read_ref(git_dir: Path, ref: str) -> str | None:
+    for base in (git_dir, _common_dir(git_dir)):
+        loose = base / ref
+        if loose.is_file():
+            return loose.read_text().strip() or None
+        packed = base / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text().splitlines():
+                parts = line.split(" ", 1)
+                if len(parts) == 2 and parts[1] == ref:
+                    return parts[0]
+    return None
+
+
+def _dirty(work_tree: Path) -> bool:
+    now = time.monotonic()
+    cached = _dirty_cache.get(work_tree)
+    if cached and now - cached[0] < _DIRTY_TTL:
+        return cached[1]
+    status = _git(work_tree, "status", "--porcelain", "--untracked-files=no")
+    dirty = bool(status)
+    _dirty_cache[work_tree] = (now, dirty)
+    return dirty
+
+
 def git_info(cwd: Path | None = None) -> GitInfo | None:
     """The repository state at ``cwd`` (default: the working directory), or None if not a repo."""
-    where = cwd or Path.cwd()
-    commit = _git(where, "rev-parse", "HEAD")
-    if not commit:
+    found = _git_dir((cwd or Path.cwd()).resolve())
+    if found is None:
         return None
-    branch = _git(where, "rev-parse", "--abbrev-ref", "HEAD")
-    status = _git(where, "status", "--porcelain", "--untracked-files=no")
-    remote = _git(where, "config", "--get", "remote.origin.url")
-    return GitInfo(
-        commit=commit,
-        branch=None if branch in (None, "HEAD") else branch,
-        dirty=bool(status),
-        remote=remote or None,
-    )
+    work_tree, git_dir = found
+    try:
+        head = (git_dir / "HEAD").read_text().strip()
+    except OSError:
+        return None
+    branch: str | None = None
+    if head.startswith("ref:"):
+        ref = head.removeprefix("ref:").strip()
+        branch = ref.removeprefix("refs/heads/")
+        commit = _read_ref(git_dir, ref)
+    else:
+        commit = head
+    if not commit:
+        return None  # a repository with no commits yet
+    return GitInfo(commit=commit, branch=branch, dirty=_dirty(work_tree), remote=_remote(git_dir))
+
+
+def _remote(git_dir: Path) -> str | None:
+    config = _common_dir(git_dir) / "config"
+    if not config.is_file():
+        return None
+    section = ""
+    for raw in config.read_text().splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            section = line
+        elif section == '[remote "origin"]' and line.startswith("url"):
+            return line.split("=", 1)[1].strip()
+    return None
 
 
 def git_user(cwd: Path | None = None) -> str | None:

@@ -1,0 +1,198 @@
+"""Registry operations, cairn beside MLflow, in one run: prints times and ratios.
+
+    python benchmarks/registry.py [--mlflow-python PATH] [--versions 100000]
+
+MLflow runs in its own interpreter (it pins packages cairn does not need): give one with
+``--mlflow-python`` (e.g. a venv made with ``python -m venv v && v/bin/pip install mlflow
+scikit-learn``), or leave it out to use this interpreter if ``import mlflow`` works there.
+Without MLflow the cairn figures still print. Both use SQLite and a local folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def median_ms(fn: Callable[[], Any], n: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples) * 1000
+
+
+def process_ms(args: list[str], n: int = 5, env: dict[str, str] | None = None) -> float:
+    """Best wall time of a fresh process (best-of-n removes scheduler noise)."""
+    best = float("inf")
+    for _ in range(n):
+        t0 = time.perf_counter()
+        subprocess.run(args, check=True, capture_output=True, env=env)
+        best = min(best, time.perf_counter() - t0)
+    return best * 1000
+
+
+def small_model() -> Any:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = load_iris(return_X_y=True)
+    return LogisticRegression(max_iter=500).fit(x, y), x[:2]
+
+
+MLFLOW_SCRIPT = r"""
+import json, statistics, sys, tempfile, time, os
+import warnings; warnings.filterwarnings("ignore")
+import logging; logging.disable(logging.WARNING)
+import mlflow
+from mlflow import MlflowClient
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+def median_ms(fn, n, warmup=2):
+    for _ in range(warmup): fn()
+    s = []
+    for _ in range(n):
+        t0 = time.perf_counter(); fn(); s.append(time.perf_counter() - t0)
+    return statistics.median(s) * 1000
+
+tmp = tempfile.mkdtemp()
+mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
+mlflow.set_experiment("bench")
+x, y = load_iris(return_X_y=True)
+model = LogisticRegression(max_iter=500).fit(x, y)
+client = MlflowClient()
+out = {}
+
+def log_register():
+    with mlflow.start_run():
+        mlflow.sklearn.log_model(model, name="model", registered_model_name="m",
+                                 input_example=x[:2])
+out["log_register"] = median_ms(log_register, 10)
+run = mlflow.search_runs(output_format="list")[0]
+source = f"runs:/{run.info.run_id}/model"
+out["create_version"] = median_ms(
+    lambda: client.create_model_version("m", source, run.info.run_id), 50)
+client.set_registered_model_alias("m", "production", "1")
+out["resolve_alias"] = median_ms(lambda: client.get_model_version_by_alias("m", "production"), 300)
+out["search_first_page"] = median_ms(
+    lambda: client.search_model_versions("name='m'", max_results=50), 50)
+out["versions_in_search"] = len(client.search_model_versions("name='m'", max_results=100000))
+print(json.dumps(out))
+"""
+
+
+def run_mlflow(python: str) -> dict[str, float] | None:
+    done = subprocess.run([python, "-c", MLFLOW_SCRIPT], capture_output=True, text=True)
+    if done.returncode != 0:
+        print("MLflow run failed:", done.stderr[-2000:], file=sys.stderr)
+        return None
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    bindir = Path(python).parent
+    result["import"] = process_ms([python, "-c", "import mlflow"])
+    mlflow_cli = bindir / "mlflow"
+    if mlflow_cli.exists():
+        result["cli"] = process_ms([str(mlflow_cli), "--version"], n=3)
+    return result
+
+
+def populate(reg: Any, model: str, n: int) -> None:
+    """Create ``n`` versions of ``model`` (the same artifact: this measures the catalog)."""
+    artifact = Path(tempfile.mkdtemp()) / "w.bin"
+    artifact.write_bytes(b"weights")
+    first = reg.log(artifact, model=model, metrics={"auc": 0.5})
+    bulk = getattr(reg.catalog, "bulk_create_versions", None)
+    if bulk is not None and n > 1:
+        bulk(model, digest=first.digest, size=first.size, count=n - 1, actor="bench")
+        return
+    for i in range(n - 1):
+        reg.register(first.digest, model=model, metrics={"auc": (i % 1000) / 1000})
+
+
+def run_cairn(versions: int) -> dict[str, float]:
+    import cairn
+
+    home = Path(tempfile.mkdtemp())
+    os.environ["CAIRN_USER"] = "bench"
+    reg = cairn.open(home / "registry")
+    model, example = small_model()
+    out: dict[str, float] = {}
+    out["log_register"] = median_ms(
+        lambda: reg.log_model(model, name="m", input_example=example), 20
+    )
+    v = reg.resolve("m/1")
+    out["create_version"] = median_ms(lambda: reg.register(v.digest, model="m"), 200)
+    reg.set_alias("m", "production", 1)
+    out["resolve_alias"] = median_ms(lambda: reg.resolve("m@production"), 3000) 
+    populate(reg, "small", 100)
+    out["first_page_100"] = median_ms(lambda: reg.versions("small", limit=50), 50)
+    t0 = time.perf_counter()
+    populate(reg, "big", versions)
+    out["populate_s"] = time.perf_counter() - t0
+    out["first_page_big"] = median_ms(lambda: reg.versions("big", limit=50), 50)
+    out["search_big"] = median_ms(
+        lambda: reg.search("metrics.auc > 0.5", order_by="metrics.auc desc", limit=50), 20
+    )
+    reg.close()
+    out["import"] = process_ms([sys.executable, "-c", "import cairn"])
+    cairn_cli = shutil.which("cairn") or ""
+    out["cli"] = process_ms([cairn_cli, "--help"]) if cairn_cli else float("nan")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mlflow-python", default=None)
+    parser.add_argument("--versions", type=int, default=100_000)
+    args = parser.parse_args()
+    python = args.mlflow_python
+    if python is None:
+        has = subprocess.run([sys.executable, "-c", "import mlflow"], capture_output=True)
+        python = sys.executable if has.returncode == 0 else None
+    ours = run_cairn(args.versions)
+    theirs = run_mlflow(python) if python else None
+    rows = [
+        ("log + register a small sklearn model (ms)", "log_register", "log_register", 10.0),
+        ("create a version from a stored artifact (ms)", "create_version", "create_version", 10.0),
+        ("resolve name@alias (ms)", "resolve_alias", "resolve_alias", None),
+        ("import (ms, fresh process)", "import", "import", 9.0),
+        ("--help / --version (ms, fresh process)", "cli", "cli", 9.0),
+    ]
+    print(f"{'operation':48} {'cairn':>10} {'MLflow':>10} {'ratio':>8}  target")
+    for label, ours_key, theirs_key, target in rows:
+        mine = ours[ours_key]
+        peer = theirs.get(theirs_key) if theirs else None
+        ratio = f"{peer / mine:7.1f}x" if peer else "     n/a"
+        peer_s = f"{peer:10.2f}" if peer else "       n/a"
+        goal = f">= {target:.0f}x faster" if target else "<= 0.2 ms"
+        print(f"{label:48} {mine:10.3f} {peer_s} {ratio}  {goal}")
+    print()
+    print(f"first page of versions, 100 versions:        {ours['first_page_100']:.2f} ms")
+    print(f"first page of versions, {args.versions:,} versions: {ours['first_page_big']:.2f} ms"
+          f"  (ratio {ours['first_page_big'] / ours['first_page_100']:.2f}; target <= 20 ms, <= 2x)")
+    print(f"search 'metrics.auc > 0.5' order by auc, {args.versions:,} versions: "
+          f"{ours['search_big']:.2f} ms")
+    if theirs:
+        print(f"MLflow search_model_versions first page ({int(theirs['versions_in_search'])} "
+              f"versions): {theirs['search_first_page']:.2f} ms")
+    print(f"(populating {args.versions:,} versions took {ours['populate_s']:.1f} s)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    main()

@@ -1,0 +1,80 @@
+"""Models in, models out: saving framework objects with their flavor, loading predictors."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cairn.catalog.records import ParamValue, VersionRecord
+from cairn.errors import CorruptData
+from cairn.registry.base import DatasetLike, RegistryBase
+from cairn.registry.checkouts import verify_tree
+
+if TYPE_CHECKING:
+    from cairn.flavors import Predictor
+
+__all__ = ["ModelIOMixin"]
+
+
+class ModelIOMixin(RegistryBase):
+    def log_model(
+        self,
+        obj: Any,
+        *,
+        name: str,
+        input_example: Any = None,
+        params: Mapping[str, ParamValue] | None = None,
+        metrics: Mapping[str, float] | None = None,
+        tags: Mapping[str, str] | None = None,
+        description: str = "",
+        parents: Sequence[str] = (),
+        datasets: Sequence[DatasetLike] = (),
+        unsafe: bool = False,
+        unique: bool = False,
+        **flavor_options: Any,
+    ) -> VersionRecord:
+        """Save a trained model object with its flavor's safe format and log it."""
+        from cairn.flavors import save_model
+
+        with tempfile.TemporaryDirectory(prefix="cairn-model-") as tmp:
+            meta = save_model(
+                obj, Path(tmp), input_example=input_example, unsafe=unsafe, **flavor_options
+            )
+            return self.log(
+                Path(tmp),
+                model=name,
+                params=params,
+                metrics=metrics,
+                tags=tags,
+                description=description,
+                parents=parents,
+                datasets=datasets,
+                flavor=meta.get("flavor"),
+                meta=meta,
+                unique=unique,
+            )
+
+    def load_model(
+        self, ref: str, *, strict: bool = False, trusted: Sequence[str] = ()
+    ) -> Predictor:
+        """A predictor for the version ``ref`` names, from verified bytes."""
+        from cairn.flavors import load_predictor
+
+        v = self.resolve(ref)
+        return load_predictor(self.checkout_cached(v), v.meta, strict=strict, trusted=trusted)
+
+    def checkout_cached(self, v: VersionRecord) -> Path:
+        """A verified checkout of ``v`` in the local cache (content-addressed, reused)."""
+        cache = (self.home or self.settings.home) / "cache" / v.digest.replace(":", "-")
+        if cache.exists():
+            try:
+                verify_tree(self.store.snapshot(v.digest), cache)
+            except CorruptData:
+                shutil.rmtree(cache)  # a damaged cache entry is rebuilt from the store
+        if not cache.exists():
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            self.store.checkout(v.digest, cache)
+        return cache

@@ -1,0 +1,199 @@
+"""Local filesystem backend: one file per key, written temp -> fsync -> rename -> fsync dir."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from cairn.errors import LockTimeout, StoreError
+from cairn.store.backends.base import ObjectInfo, check_key
+
+__all__ = ["LocalBackend", "fsync_dir"]
+
+TMP_DIR = "tmp"
+LOCK_DIR = "locks"
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or create inside ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_failed(error: OSError, what: str) -> StoreError:
+    """A store error for a failed write; disk-full gets its own hint."""
+    if error.errno == errno.ENOSPC:
+        return StoreError(
+            f"no space left on the device while writing {what}",
+            "free disk space and retry; nothing half-written was kept",
+        )
+    return StoreError(f"could not write {what}: {error.strerror or error}", "check the folder")
+
+
+class _LocalBlob:
+    """A temporary file in ``tmp/`` that becomes ``key`` on commit."""
+
+    def __init__(self, backend: LocalBackend) -> None:
+        self._backend = backend
+        self._temp = backend.temp_path()
+        self._file: BinaryIO | None = self._temp.open("xb", buffering=0)
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        assert self._file is not None, "write after commit or abort"
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._file.fileno(), view)
+                view = view[written:]
+        except OSError as error:
+            self.abort()
+            raise write_failed(error, f"a pack in {self._backend.root}") from error
+
+    def commit(self, key: str) -> None:
+        assert self._file is not None, "commit after commit or abort"
+        target = self._backend.path(key)
+        try:
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self._file = None
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._temp.replace(target)
+            fsync_dir(target.parent)
+        except OSError as error:
+            self.abort()
+            raise write_failed(error, str(target)) from error
+
+    def abort(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._temp.unlink(missing_ok=True)
+
+
+class LocalBackend:
+    """Objects as files under ``root``; the only backend that touches a POSIX filesystem."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.url = self.root.as_uri()
+
+    def temp_path(self) -> Path:
+        folder = self.root / TMP_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{uuid.uuid4().hex}.part"
+
+    def path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    def put(self, key: str, data: bytes) -> None:
+        blob = self.new_blob()
+        blob.write(data)
+        blob.commit(key)
+
+    def get(self, key: str, start: int = 0, end: int | None = None) -> bytes:
+        try:
+            with self.path(key).open("rb") as file:
+                file.seek(start)
+                return file.read() if end is None else file.read(max(end - start, 0))
+        except FileNotFoundError:
+            raise KeyError(key) from None
+
+    def size(self, key: str) -> int:
+        try:
+            return self.path(key).stat().st_size
+        except FileNotFoundError:
+            raise KeyError(key) from None
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        base = self.root / folder if folder else self.root
+        if not base.is_dir():
+            return iter(())
+        found: list[ObjectInfo] = []
+        for dirpath, dirnames, filenames in os.walk(base):
+            if Path(dirpath) == self.root:
+                dirnames[:] = [d for d in dirnames if d not in (TMP_DIR, LOCK_DIR, "cache")]
+            for name in filenames:
+                full = Path(dirpath) / name
+                key = full.relative_to(self.root).as_posix()
+                if not key.startswith(prefix):
+                    continue
+                try:
+                    stat = full.stat()
+                except FileNotFoundError:
+                    continue
+                found.append(ObjectInfo(key, stat.st_size, stat.st_mtime))
+        return iter(sorted(found, key=lambda info: info.key))
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+    def new_blob(self) -> _LocalBlob:
+        return _LocalBlob(self)
+
+    def create_if_absent(self, key: str, data: bytes) -> bool:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.temp_path()
+        with temp.open("xb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temp, target)
+        except FileExistsError:
+            return False
+        finally:
+            temp.unlink(missing_ok=True)
+        fsync_dir(target.parent)
+        return True
+
+    def temp_files(self) -> Iterator[ObjectInfo]:
+        """Leftovers of writes that never committed (a crash, a kill -9)."""
+        folder = self.root / TMP_DIR
+        for entry in folder.iterdir() if folder.is_dir() else ():
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:
+                continue
+            yield ObjectInfo(f"{TMP_DIR}/{entry.name}", stat.st_size, stat.st_mtime)
+
+    def remove_temp(self, info: ObjectInfo) -> None:
+        (self.root / info.key).unlink(missing_ok=True)
+
+    @contextmanager
+    def lock(self, name: str, timeout: float) -> Iterator[None]:
+        path = self.root / LOCK_DIR / f"{name}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a+b") as file:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise LockTimeout(
+                            f"the {name} lock of {self.root} is held by another process ({path})"
+                        ) from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                fcntl.flock(file.fileno(), fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,273 @@
+"""Aliases: movable names on a model (``production``), moved by compare-and-set, with history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from cairn.catalog.base import ANY, Expected
+from cairn.catalog.events import ChainWriter
+from cairn.catalog.records import AliasMove, VersionRecord
+from cairn.catalog.rows import AnyRow, row_to_version, version_select
+from cairn.catalog.schema import AliasMoveRow, AliasRow, ModelRow, VersionRow
+from cairn.catalog.versions import VersionOps
+from cairn.errors import AliasConflict, InvalidInput
+from cairn.refs import check_alias, check_name
+
+__all__ = ["AliasOps"]
+
+_MOVE_COLUMNS = (
+    AliasMoveRow.alias,
+    AliasMoveRow.from_version,
+    AliasMoveRow.to_version,
+    AliasMoveRow.actor,
+    AliasMoveRow.time,
+    AliasMoveRow.reason,
+    AliasMoveRow.seq,
+)
+
+
+def _move(model: str, row: AnyRow) -> AliasMove:
+    return AliasMove(
+        model=model,
+        alias=row.alias,
+        from_version=row.from_version,
+        to_version=row.to_version,
+        actor=row.actor,
+        time=row.time,
+        reason=row.reason,
+        seq=row.seq,
+    )
+
+
+class AliasOps(VersionOps):
+    def _current_alias(self, conn: Connection, model_id: int, alias: str) -> int | None:
+        number = conn.execute(
+            sa.select(VersionRow.number)
+            .join(AliasRow, AliasRow.version_id == VersionRow.id)
+            .where(AliasRow.model_id == model_id, AliasRow.alias == alias)
+        ).scalar()
+        return None if number is None else int(number)
+
+    @staticmethod
+    def _check_expected(model: str, alias: str, current: int | None, expected: Expected) -> None:
+        if expected is ANY or expected == current:
+            return
+        if current is None:
+            raise AliasConflict(
+                f"{model}@{alias} does not exist (expected it at version {expected})",
+                f"someone removed it; set it again with expected=None "
+                f"(see cairn alias history {model}@{alias})",
+            )
+        if expected is None:
+            raise AliasConflict(
+                f"{model}@{alias} already exists: it points at version {current}",
+                f"pass expected={current} to move it (see cairn alias history {model}@{alias})",
+            )
+        raise AliasConflict(
+            f"{model}@{alias} points at version {current}, not {expected}",
+            f"someone moved it; check cairn alias history {model}@{alias} and retry with "
+            f"expected={current}",
+        )
+
+    def _record_move(
+        self,
+        chain: ChainWriter,
+        *,
+        model: str,
+        model_id: int,
+        alias: str,
+        current: int | None,
+        target: int | None,
+        reason: str | None,
+        actor: str,
+    ) -> AliasMove:
+        action = "alias.delete" if target is None else "alias.set"
+        event = chain.append(
+            action,
+            f"{model}@{alias}",
+            actor=actor,
+            before=None if current is None else {"version": current},
+            after={"version": target, "reason": reason},
+        )
+        chain.conn.execute(
+            sa.insert(AliasMoveRow).values(
+                model_id=model_id,
+                alias=alias,
+                from_version=current,
+                to_version=target,
+                actor=actor,
+                time=chain.now,
+                reason=reason,
+                seq=event.seq,
+            )
+        )
+        return AliasMove(
+            model=model,
+            alias=alias,
+            from_version=current,
+            to_version=target,
+            actor=actor,
+            time=chain.now,
+            reason=reason,
+            seq=event.seq,
+        )
+
+    def set_alias(
+        self,
+        model: str,
+        alias: str,
+        number: int,
+        *,
+        expected: Expected = ANY,
+        reason: str | None = None,
+        actor: str,
+    ) -> AliasMove:
+        """Point ``model@alias`` at version ``number``.
+
+        ``expected`` makes it a compare-and-set: ``None`` means the alias must not exist yet,
+        an int that it must point there now; otherwise :class:`AliasConflict` names the
+        version it actually holds. ``ANY`` (the default) moves it unconditionally.
+        """
+        check_alias(alias)
+        with self._write() as chain:
+            conn = chain.conn
+            model_id = self._model_id(conn, model)
+            target = conn.execute(
+                sa.select(VersionRow.id, VersionRow.status).where(
+                    VersionRow.model_id == model_id, VersionRow.number == number
+                )
+            ).first()
+            if target is None:
+                raise self._version_not_found(conn, model, number)
+            if target.status == "deleted":
+                raise InvalidInput(
+                    f"{model}/{number} is deleted and cannot be aliased",
+                    f"restore it first (cairn restore {model}/{number}) or pick another version",
+                )
+            current = self._current_alias(conn, model_id, alias)
+            self._check_expected(model, alias, current, expected)
+            if current is None:
+                conn.execute(
+                    sa.insert(AliasRow).values(
+                        model_id=model_id, alias=alias, version_id=target.id, updated=chain.now
+                    )
+                )
+            else:
+                conn.execute(
+                    sa.update(AliasRow)
+                    .where(AliasRow.model_id == model_id, AliasRow.alias == alias)
+                    .values(version_id=target.id, updated=chain.now)
+                )
+            return self._record_move(
+                chain,
+                model=model,
+                model_id=model_id,
+                alias=alias,
+                current=current,
+                target=number,
+                reason=reason,
+                actor=actor,
+            )
+
+    def delete_alias(
+        self,
+        model: str,
+        alias: str,
+        *,
+        expected: Expected = ANY,
+        reason: str | None = None,
+        actor: str,
+    ) -> AliasMove:
+        """Remove ``model@alias`` (compare-and-set with ``expected`` as in :meth:`set_alias`)."""
+        with self._write() as chain:
+            conn = chain.conn
+            model_id = self._model_id(conn, model)
+            current = self._current_alias(conn, model_id, alias)
+            if current is None and expected is ANY:
+                raise self._alias_not_found(conn, model_id, model, alias)
+            self._check_expected(model, alias, current, expected)
+            if current is None:  # expected=None and it does not exist: nothing to remove
+                raise self._alias_not_found(conn, model_id, model, alias)
+            conn.execute(
+                sa.delete(AliasRow).where(AliasRow.model_id == model_id, AliasRow.alias == alias)
+            )
+            return self._record_move(
+                chain,
+                model=model,
+                model_id=model_id,
+                alias=alias,
+                current=current,
+                target=None,
+                reason=reason,
+                actor=actor,
+            )
+
+    def resolve_alias(self, model: str, alias: str) -> VersionRecord:
+        """The version ``model@alias`` points at, in one query."""
+        with self._read() as conn:
+            row = conn.execute(
+                version_select()
+                .join(AliasRow, AliasRow.version_id == VersionRow.id)
+                .where(ModelRow.name == model, AliasRow.alias == alias)
+            ).first()
+            if row is None:
+                check_name(model)
+                check_alias(alias)
+                raise self._alias_not_found(conn, self._model_id(conn, model), model, alias)
+            return row_to_version(row)
+
+    def get_alias(self, model: str, alias: str) -> int:
+        """The version number ``model@alias`` points at."""
+        with self._read() as conn:
+            number = conn.execute(
+                sa.select(VersionRow.number)
+                .join(AliasRow, AliasRow.version_id == VersionRow.id)
+                .join(ModelRow, ModelRow.id == AliasRow.model_id)
+                .where(ModelRow.name == model, AliasRow.alias == alias)
+            ).scalar()
+            if number is None:
+                raise self._alias_not_found(conn, self._model_id(conn, model), model, alias)
+            return int(number)
+
+    def list_aliases(self, model: str) -> dict[str, int]:
+        with self._read() as conn:
+            model_id = self._model_id(conn, model)
+            rows = conn.execute(
+                sa.select(AliasRow.alias, VersionRow.number)
+                .join(VersionRow, VersionRow.id == AliasRow.version_id)
+                .where(AliasRow.model_id == model_id)
+                .order_by(AliasRow.alias)
+            ).all()
+            return {alias: int(number) for alias, number in rows}
+
+    def alias_history(self, model: str, alias: str) -> list[AliasMove]:
+        """Every move of ``model@alias``, newest first."""
+        with self._read() as conn:
+            model_id = self._model_id(conn, model)
+            rows = conn.execute(
+                sa.select(*_MOVE_COLUMNS)
+                .where(AliasMoveRow.model_id == model_id, AliasMoveRow.alias == alias)
+                .order_by(AliasMoveRow.seq.desc())
+            ).all()
+            if not rows:
+                raise self._alias_not_found(conn, model_id, model, alias)
+            return [_move(model, r) for r in rows]
+
+    def alias_at(self, model: str, alias: str, when: datetime) -> int | None:
+        """The version ``model@alias`` pointed at, at time ``when`` (None: it did not exist)."""
+        with self._read() as conn:
+            model_id = self._model_id(conn, model)
+            row = conn.execute(
+                sa.select(AliasMoveRow.to_version)
+                .where(
+                    AliasMoveRow.model_id == model_id,
+                    AliasMoveRow.alias == alias,
+                    AliasMoveRow.time <= when,
+                )
+                .order_by(AliasMoveRow.seq.desc())
+                .limit(1)
+            ).first()
+            return None if row is None else row.to_version

@@ -1,0 +1,153 @@
+"""What every part of the catalog facade shares: the engine, transactions, name lookups."""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from cairn.catalog.engine import make_engine
+from cairn.catalog.events import ChainWriter
+from cairn.catalog.migrations import ensure_schema
+from cairn.catalog.schema import AliasRow, ModelRow, VersionRow
+from cairn.errors import CairnError, CatalogError, NotFound
+from cairn.refs import check_name
+
+__all__ = ["ANY", "AnyVersion", "CatalogBase", "Expected", "close_matches", "utcnow"]
+
+
+class AnyVersion(enum.Enum):
+    """The type of :data:`ANY`."""
+
+    ANY = "ANY"
+
+    def __repr__(self) -> str:
+        return "ANY"
+
+
+ANY = AnyVersion.ANY
+"""``expected=ANY``: move the alias whatever it points at now (no compare-and-set)."""
+
+Expected = int | None | Literal[AnyVersion.ANY]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def close_matches(word: str, candidates: list[str], n: int = 3) -> list[str]:
+    return difflib.get_close_matches(word, candidates, n=n, cutoff=0.6)
+
+
+def did_you_mean(word: str, candidates: list[str], fallback: str) -> str:
+    matches = close_matches(word, candidates)
+    if matches:
+        return "did you mean " + " or ".join(matches) + "?"
+    return fallback
+
+
+class CatalogBase:
+    """Owns the engine; gives the mixins read and write transactions."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        self._write_engine = self.engine.execution_options(cairn_write=True)
+        try:
+            ensure_schema(self.engine)
+        except CairnError:
+            self.engine.dispose()
+            raise
+        except sa.exc.SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise CatalogError(
+                f"cannot open the catalog at {self.engine.url.render_as_string()}: {exc}"
+            ) from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Catalog({self.engine.url.render_as_string()!r})"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except sa.exc.OperationalError as exc:
+            raise CatalogError(f"the catalog database failed: {exc.orig}") from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[ChainWriter]:
+        """One write transaction, holding the writers' lock, with the event chain open."""
+        try:
+            with self._write_engine.begin() as conn:
+                chain = ChainWriter.lock(conn, utcnow())
+                yield chain
+                chain.finish()
+        except sa.exc.OperationalError as exc:
+            raise CatalogError(f"the catalog database failed: {exc.orig}") from exc
+
+    # -- lookups shared by the mixins -------------------------------------------------------
+
+    def _model_names(self, conn: Connection) -> list[str]:
+        return list(conn.execute(sa.select(ModelRow.name)).scalars())
+
+    def _model_not_found(self, conn: Connection, name: str) -> NotFound:
+        hint = did_you_mean(name, self._model_names(conn), "list the models with: cairn models")
+        return NotFound(f"model {name!r} not found", hint)
+
+    def _model_id(self, conn: Connection, name: str) -> int:
+        model_id = conn.execute(sa.select(ModelRow.id).where(ModelRow.name == name)).scalar()
+        if model_id is None:
+            check_name(name)
+            raise self._model_not_found(conn, name)
+        return int(model_id)
+
+    def _version_not_found(self, conn: Connection, model: str, number: int) -> NotFound:
+        numbers = conn.execute(
+            sa.select(ModelRow.latest_number, ModelRow.last_number).where(ModelRow.name == model)
+        ).first()
+        if numbers is None or numbers.last_number == 0:
+            hint = f"{model} has no versions yet; log one with: cairn log PATH --model {model}"
+        else:
+            hint = f"{model}'s latest version is {numbers.latest_number} (cairn versions {model})"
+        return NotFound(f"version {model}/{number} not found", hint)
+
+    def _alias_not_found(self, conn: Connection, model_id: int, model: str, alias: str) -> NotFound:
+        names = list(
+            conn.execute(sa.select(AliasRow.alias).where(AliasRow.model_id == model_id)).scalars()
+        )
+        fallback = (
+            f"{model} has aliases: {', '.join(sorted(names))}"
+            if names
+            else f"{model} has no aliases; set one with: cairn alias set {model}/N ALIAS"
+        )
+        return NotFound(f"{model} has no alias {alias!r}", did_you_mean(alias, names, fallback))
+
+    def _version_id(self, conn: Connection, model_id: int, model: str, number: int) -> int:
+        version_id = conn.execute(
+            sa.select(VersionRow.id).where(
+                VersionRow.model_id == model_id, VersionRow.number == number
+            )
+        ).scalar()
+        if version_id is None:
+            raise self._version_not_found(conn, model, number)
+        return int(version_id)

@@ -1,0 +1,236 @@
+"""The audit log: an append-only hash chain of events, written in the mutation's transaction.
+
+``hash = sha256(prev_hash || canonical_json(body))`` with
+``body = {seq, time, actor, action, subject, before, after}``, times as ISO-8601 UTC strings
+(``2026-01-31T12:00:00.000000Z``) and ``prev_hash`` the previous event's hash (64 zeros for
+the first). The one row of ``chain_head`` holds the last seq and hash; a writer locks it first
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite writers already hold the database lock from
+``BEGIN IMMEDIATE``), which keeps the chain linear and serialises every write, so version
+numbers and alias compare-and-sets are race-free too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from cairn.catalog.records import AuditReport, Event
+from cairn.catalog.rows import AnyRow
+from cairn.catalog.schema import ChainHeadRow, EventRow
+from cairn.digest import canonical_json
+
+__all__ = ["GENESIS", "ChainWriter", "event_hash", "iso_time", "row_to_event", "verify_chain"]
+
+GENESIS = "0" * 64
+_VERIFY_BATCH = 1000
+
+
+def iso_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def dump_json(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else canonical_json(value).decode("utf-8")
+
+
+def event_hash(
+    prev_hash: str,
+    *,
+    seq: int,
+    time: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> str:
+    body = {
+        "seq": seq,
+        "time": iso_time(time),
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "before": before,
+        "after": after,
+    }
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
+
+
+class ChainWriter:
+    """Appends events inside one write transaction; created by :meth:`lock`."""
+
+    def __init__(self, conn: Connection, seq: int, head_hash: str, now: datetime) -> None:
+        self.conn = conn
+        self.seq = seq
+        self.hash = head_hash
+        self.now = now
+        self._dirty = False
+
+    @classmethod
+    def lock(cls, conn: Connection, now: datetime) -> ChainWriter:
+        stmt = sa.select(ChainHeadRow.seq, ChainHeadRow.hash).where(ChainHeadRow.id == 1)
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        row = conn.execute(stmt).one()
+        return cls(conn, int(row.seq), str(row.hash), now)
+
+    def append(
+        self,
+        action: str,
+        subject: str,
+        *,
+        actor: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> Event:
+        # Round-trip through JSON so what is hashed is exactly what is stored and read back.
+        before_text, after_text = dump_json(before), dump_json(after)
+        before = None if before_text is None else json.loads(before_text)
+        after = None if after_text is None else json.loads(after_text)
+        seq = self.seq + 1
+        digest = event_hash(
+            self.hash,
+            seq=seq,
+            time=self.now,
+            actor=actor,
+            action=action,
+            subject=subject,
+            before=before,
+            after=after,
+        )
+        self.conn.execute(
+            sa.insert(EventRow).values(
+                seq=seq,
+                time=self.now,
+                actor=actor,
+                action=action,
+                subject=subject,
+                before=before_text,
+                after=after_text,
+                prev_hash=self.hash,
+                hash=digest,
+            )
+        )
+        event = Event(
+            seq=seq,
+            time=self.now,
+            actor=actor,
+            action=action,
+            subject=subject,
+            before=before,
+            after=after,
+            prev_hash=self.hash,
+            hash=digest,
+        )
+        self.seq, self.hash, self._dirty = seq, digest, True
+        return event
+
+    def finish(self) -> None:
+        """Move the chain head; call once, at the end of the transaction."""
+        if self._dirty:
+            self.conn.execute(
+                sa.update(ChainHeadRow)
+                .where(ChainHeadRow.id == 1)
+                .values(seq=self.seq, hash=self.hash)
+            )
+            self._dirty = False
+
+
+EVENT_COLUMNS = (
+    EventRow.seq,
+    EventRow.time,
+    EventRow.actor,
+    EventRow.action,
+    EventRow.subject,
+    EventRow.before,
+    EventRow.after,
+    EventRow.prev_hash,
+    EventRow.hash,
+)
+
+
+def row_to_event(row: AnyRow) -> Event:
+    return Event(
+        seq=row.seq,
+        time=row.time,
+        actor=row.actor,
+        action=row.action,
+        subject=row.subject,
+        before=None if row.before is None else json.loads(row.before),
+        after=None if row.after is None else json.loads(row.after),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def _raw_events(conn: Connection) -> Iterator[AnyRow]:
+    last = 0
+    while True:
+        rows = conn.execute(
+            sa.select(*EVENT_COLUMNS)
+            .where(EventRow.seq > last)
+            .order_by(EventRow.seq)
+            .limit(_VERIFY_BATCH)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def _check_event(
+    row: AnyRow, seq: int, expected_seq: int, prev_hash: str
+) -> tuple[int, str] | None:
+    """(seq, reason) of what is wrong with this entry, or None."""
+    if seq != expected_seq:
+        return expected_seq, f"event {expected_seq} is missing (next is {seq})"
+    if row.prev_hash != prev_hash:
+        return seq, f"event {seq} does not link to event {seq - 1} (prev_hash differs)"
+    try:
+        before = None if row.before is None else json.loads(row.before)
+        after = None if row.after is None else json.loads(row.after)
+    except ValueError:
+        return seq, f"event {seq} has unreadable before/after JSON"
+    recomputed = event_hash(
+        prev_hash,
+        seq=seq,
+        time=row.time,
+        actor=row.actor,
+        action=row.action,
+        subject=row.subject,
+        before=before,
+        after=after,
+    )
+    if recomputed != row.hash:
+        return seq, f"event {seq} was changed after it was written (hash mismatch)"
+    return None
+
+
+def verify_chain(conn: Connection) -> AuditReport:
+    """Recompute every hash in seq order; report the first entry that does not check out."""
+    prev_hash, expected_seq, checked = GENESIS, 1, 0
+    for row in _raw_events(conn):
+        seq = int(row.seq)
+        problem = _check_event(row, seq, expected_seq, prev_hash)
+        if problem is not None:
+            at, reason = problem
+            return AuditReport(ok=False, checked=checked, first_bad_seq=at, reason=reason)
+        prev_hash, expected_seq, checked = row.hash, seq + 1, checked + 1
+    head = conn.execute(
+        sa.select(ChainHeadRow.seq, ChainHeadRow.hash).where(ChainHeadRow.id == 1)
+    ).one()
+    if int(head.seq) != expected_seq - 1 or head.hash != prev_hash:
+        return AuditReport(
+            ok=False,
+            checked=checked,
+            first_bad_seq=expected_seq,
+            reason=f"the log ends at event {expected_seq - 1} but the chain head records "
+            f"event {head.seq}: events were removed",
+        )
+    return AuditReport(ok=True, checked=checked)

@@ -1,0 +1,192 @@
+"""Listings and searches: a filter, an order, and keyset pages (see pagination.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.catalog.aliases import AliasOps
+from cairn.catalog.pagination import SortKey, fetch_page, query_id
+from cairn.catalog.records import ModelRecord, Page, VersionRecord
+from cairn.catalog.rows import MODEL_COLUMNS, model_records, row_to_version, version_select
+from cairn.catalog.schema import (
+    ModelRow,
+    ModelTagRow,
+    VersionMetricRow,
+    VersionParamRow,
+    VersionRow,
+    VersionTagRow,
+)
+from cairn.catalog.search import model_filter, version_filter
+from cairn.errors import InvalidInput
+
+__all__ = ["ListingOps", "model_order", "version_order"]
+
+_HINT = 'use e.g. "metrics.auc desc", "created", "number desc" (see docs/search.md)'
+
+
+def _split_order(order_by: str) -> list[tuple[str, bool]]:
+    out: list[tuple[str, bool]] = []
+    for part in order_by.split(","):
+        words = part.split()
+        if not words or len(words) > 2:
+            raise InvalidInput(f"bad order {order_by!r}", _HINT)
+        desc = False
+        if len(words) == 2:
+            direction = words[1].lower()
+            if direction not in ("asc", "desc"):
+                raise InvalidInput(
+                    f"bad order {order_by!r}: {words[1]!r} is not asc or desc", _HINT
+                )
+            desc = direction == "desc"
+        out.append((words[0], desc))
+    return out
+
+
+def _kv(table: Any, column: Any, key: str) -> Any:
+    return (
+        sa.select(column)
+        .where(table.version_id == VersionRow.id, table.key == key)
+        .correlate(VersionRow)
+        .scalar_subquery()
+    )
+
+
+def version_order(order_by: str | None, *, one_model: bool) -> list[SortKey]:
+    """Sort keys for versions; the default is number desc in one model, created desc across."""
+    if not order_by:
+        order_by = "number desc" if one_model else "created desc"
+    keys: list[SortKey] = []
+    unique = False
+    for name, desc in _split_order(order_by):
+        field, _, key = name.partition(".")
+        field = field.lower()
+        if field in ("metrics", "metric") and key:
+            keys.append(SortKey(_kv(VersionMetricRow, VersionMetricRow.value, key), desc, True))
+        elif field in ("params", "param") and key:
+            keys.append(SortKey(_kv(VersionParamRow, VersionParamRow.value_num, key), desc, True))
+            keys.append(SortKey(_kv(VersionParamRow, VersionParamRow.value_text, key), desc, True))
+        elif field in ("tags", "tag") and key:
+            keys.append(SortKey(_kv(VersionTagRow, VersionTagRow.value, key), desc, True))
+        elif not key and field in ("version", "number"):
+            keys.append(SortKey(VersionRow.number, desc))
+            unique = unique or (one_model and len(keys) == 1)
+        elif not key and field in ("model", "name"):
+            keys.append(SortKey(ModelRow.name, desc))
+        elif not key and field in ("created", "author", "status", "size", "digest"):
+            keys.append(SortKey(getattr(VersionRow, field), desc))
+        elif not key and field in ("flavor", "status_changed"):
+            keys.append(SortKey(getattr(VersionRow, field), desc, True))
+        else:
+            raise InvalidInput(f"cannot order versions by {name!r}", _HINT)
+    if not unique:
+        keys.append(SortKey(VersionRow.id, keys[-1].desc))
+    return keys
+
+
+def model_order(order_by: str | None) -> list[SortKey]:
+    keys: list[SortKey] = []
+    for name, desc in _split_order(order_by or "name"):
+        field, _, key = name.partition(".")
+        field = field.lower()
+        if field in ("tags", "tag") and key:
+            expr = (
+                sa.select(ModelTagRow.value)
+                .where(ModelTagRow.model_id == ModelRow.id, ModelTagRow.key == key)
+                .correlate(ModelRow)
+                .scalar_subquery()
+            )
+            keys.append(SortKey(expr, desc, True))
+        elif not key and field in ("name", "model"):
+            keys.append(SortKey(ModelRow.name, desc))
+        elif not key and field in ("created", "updated", "version_count"):
+            keys.append(SortKey(getattr(ModelRow, field), desc))
+        elif not key and field == "owner":
+            keys.append(SortKey(ModelRow.owner, desc, True))
+        else:
+            raise InvalidInput(f"cannot order models by {name!r}", _HINT)
+    keys.append(SortKey(ModelRow.id, keys[-1].desc))
+    return keys
+
+
+class ListingOps(AliasOps):
+    def list_models(
+        self,
+        *,
+        filter: str | None = None,
+        order_by: str | None = None,
+        limit: int = 50,
+        page_token: str | None = None,
+    ) -> Page[ModelRecord]:
+        """Models matching ``filter`` (fields: name, owner, tags.X, created, updated,
+        description), by name unless ``order_by`` says otherwise."""
+        keys = model_order(order_by)
+        stmt = sa.select(*MODEL_COLUMNS)
+        if filter:
+            stmt = stmt.where(model_filter(filter))
+        qid = query_id("models", filter, order_by)
+        with self._read() as conn:
+            page = fetch_page(
+                conn, stmt, keys, limit=limit, page_token=page_token, qid=qid, convert=lambda r: r
+            )
+            return Page[ModelRecord](
+                items=model_records(conn, page.items), next_token=page.next_token
+            )
+
+    def list_versions(
+        self,
+        model: str,
+        *,
+        filter: str | None = None,
+        order_by: str | None = None,
+        limit: int = 50,
+        page_token: str | None = None,
+        include_deleted: bool = False,
+    ) -> Page[VersionRecord]:
+        """One page of ``model``'s versions, newest number first by default."""
+        keys = version_order(order_by, one_model=True)
+        qid = query_id("versions", model, filter, order_by, include_deleted)
+        where = [version_filter(filter)] if filter else []
+        with self._read() as conn:
+            model_id = self._model_id(conn, model)
+            stmt = version_select().where(VersionRow.model_id == model_id, *where)
+            if not include_deleted:
+                stmt = stmt.where(VersionRow.status != "deleted")
+            return fetch_page(
+                conn,
+                stmt,
+                keys,
+                limit=limit,
+                page_token=page_token,
+                qid=qid,
+                convert=row_to_version,
+            )
+
+    def search_versions(
+        self,
+        filter: str | None,
+        *,
+        order_by: str | None = None,
+        limit: int = 50,
+        page_token: str | None = None,
+        include_deleted: bool = False,
+    ) -> Page[VersionRecord]:
+        """Versions of any model matching ``filter``, newest first by default."""
+        keys = version_order(order_by, one_model=False)
+        qid = query_id("search", filter, order_by, include_deleted)
+        stmt = version_select()
+        if filter:
+            stmt = stmt.where(version_filter(filter))
+        if not include_deleted:
+            stmt = stmt.where(VersionRow.status != "deleted")
+        with self._read() as conn:
+            return fetch_page(
+                conn,
+                stmt,
+                keys,
+                limit=limit,
+                page_token=page_token,
+                qid=qid,
+                convert=row_to_version,
+            )

@@ -1,0 +1,443 @@
+"""Versions: numbered, immutable snapshots (only description, tags and status change)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from cairn.catalog.events import ChainWriter
+from cairn.catalog.models import ModelOps
+from cairn.catalog.records import Dataset, GitInfo, Status, VersionKey, VersionRecord
+from cairn.catalog.rows import (
+    SEARCH_TEXT_LIMIT,
+    check_metrics,
+    check_params,
+    check_tags,
+    param_number,
+    param_text,
+    row_to_version,
+    version_select,
+)
+from cairn.catalog.schema import (
+    AliasRow,
+    ModelRow,
+    VersionDatasetRow,
+    VersionMetricRow,
+    VersionParamRow,
+    VersionParentRow,
+    VersionRow,
+    VersionTagRow,
+)
+from cairn.digest import canonical_json
+from cairn.errors import BadRef, InvalidInput, NotFound
+from cairn.refs import check_name
+
+__all__ = ["TRANSITIONS", "VersionOps"]
+
+_DIGEST = re.compile(r"[a-z0-9]{1,16}:[0-9a-f]{8,64}")
+_HEX = re.compile(r"[0-9a-f]{1,64}")
+
+# status -> the statuses it may move to. Deleting is reversible until the rows are purged.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "ready": frozenset({"archived", "deleted"}),
+    "archived": frozenset({"ready", "deleted"}),
+    "deleted": frozenset({"ready", "archived"}),
+}
+_STATUS_ACTION = {"ready": "version.restore", "archived": "version.archive"}
+
+
+def _check_digest(digest: str) -> str:
+    if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+        raise InvalidInput(
+            f"{digest!r} is not an artifact digest", "pass the store's id, e.g. blake3:<hex>"
+        )
+    return digest
+
+
+def _prefix_range(prefix: str) -> tuple[str, str | None]:
+    """Bounds [low, high) of the digests starting with ``prefix`` (index-friendly)."""
+    hex_part = prefix.lower().removeprefix("blake3:")
+    algorithm = "blake3:"
+    if ":" in prefix and not prefix.lower().startswith("blake3:"):
+        algorithm, hex_part = prefix.lower().split(":", 1)
+        algorithm += ":"
+    if not _HEX.fullmatch(hex_part):
+        raise BadRef(f"{prefix!r} is not a digest prefix", "give hex digits of the artifact digest")
+    low = algorithm + hex_part
+    stripped = hex_part.rstrip("f")
+    if not stripped:
+        return low, None if algorithm == "blake3:" else algorithm[:-1] + ";"
+    high = (
+        algorithm + stripped[:-1] + "0123456789abcdef"["0123456789abcdef".index(stripped[-1]) + 1]
+    )
+    return low, high
+
+
+class VersionOps(ModelOps):
+    # -- create ------------------------------------------------------------------------------
+
+    def create_version(
+        self,
+        model: str,
+        *,
+        digest: str,
+        size: int,
+        file_count: int,
+        author: str,
+        actor: str,
+        flavor: str | None = None,
+        params: dict[str, Any] | None = None,
+        metrics: dict[str, Any] | None = None,
+        tags: dict[str, Any] | None = None,
+        description: str = "",
+        git: GitInfo | None = None,
+        parents: Sequence[VersionKey] = (),
+        datasets: Sequence[Dataset] = (),
+        meta: dict[str, Any] | None = None,
+    ) -> VersionRecord:
+        """Register version N+1 of ``model`` (created if missing). The number is allocated in
+        the writers' transaction, so concurrent writers never collide."""
+        check_name(model)
+        _check_digest(digest)
+        if size < 0 or file_count < 0:
+            raise InvalidInput("size and file_count cannot be negative")
+        clean_params = check_params(params)
+        clean_metrics = check_metrics(metrics)
+        clean_tags = check_tags(tags)
+        parent_keys = [VersionKey.model_validate(p) for p in parents]
+        dataset_list = [Dataset.model_validate(d) for d in datasets]
+        meta = dict(meta or {})
+        try:
+            meta_json = canonical_json(meta)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"meta is not plain JSON: {exc}") from exc
+        git_dict = None if git is None else GitInfo.model_validate(git).model_dump()
+        parent_dicts = [p.model_dump() for p in parent_keys]
+        dataset_dicts = [d.model_dump() for d in dataset_list]
+
+        with self._write() as chain:
+            conn, now = chain.conn, chain.now
+            for parent in parent_keys:
+                self._check_parent(conn, parent)
+            model_id, number = self._allocate_number(chain, model, actor)
+            version_id = conn.execute(
+                sa.insert(VersionRow)
+                .values(
+                    model_id=model_id,
+                    number=number,
+                    digest=digest,
+                    size=size,
+                    file_count=file_count,
+                    flavor=flavor,
+                    description=description,
+                    author=author,
+                    created=now,
+                    status="ready",
+                    status_changed=None,
+                    params=clean_params,
+                    metrics=clean_metrics,
+                    tags=clean_tags,
+                    git=git_dict,
+                    parents=parent_dicts,
+                    datasets=dataset_dicts,
+                    meta=meta,
+                )
+                .returning(VersionRow.id)
+            ).scalar_one()
+            self._insert_search_rows(conn, version_id, clean_params, clean_metrics, clean_tags)
+            if parent_keys:
+                conn.execute(
+                    sa.insert(VersionParentRow),
+                    [
+                        {
+                            "version_id": version_id,
+                            "position": i,
+                            "parent_model": p.model,
+                            "parent_number": p.number,
+                        }
+                        for i, p in enumerate(parent_keys)
+                    ],
+                )
+            if dataset_list:
+                conn.execute(
+                    sa.insert(VersionDatasetRow),
+                    [
+                        {"version_id": version_id, "position": i, **d}
+                        for i, d in enumerate(dataset_dicts)
+                    ],
+                )
+            after = {
+                "digest": digest,
+                "size": size,
+                "file_count": file_count,
+                "flavor": flavor,
+                "author": author,
+                "description": description,
+                "params": clean_params,
+                "metrics": clean_metrics,
+                "tags": clean_tags,
+                "git": git_dict,
+                "parents": [str(p) for p in parent_keys],
+                "datasets": dataset_dicts,
+                "meta_sha256": hashlib.sha256(meta_json).hexdigest(),
+            }
+            chain.append("version.create", f"{model}/{number}", actor=actor, after=after)
+        return VersionRecord(
+            model=model,
+            number=number,
+            digest=digest,
+            size=size,
+            file_count=file_count,
+            flavor=flavor,
+            params=clean_params,
+            metrics=clean_metrics,
+            tags=clean_tags,
+            description=description,
+            author=author,
+            created=now,
+            git=git_dict and GitInfo(**git_dict),
+            parents=parent_keys,
+            datasets=dataset_list,
+            meta=meta,
+        )
+
+    def _allocate_number(self, chain: ChainWriter, model: str, actor: str) -> tuple[int, int]:
+        bump = (
+            sa.update(ModelRow)
+            .where(ModelRow.name == model)
+            .values(
+                last_number=ModelRow.last_number + 1,
+                latest_number=ModelRow.last_number + 1,
+                version_count=ModelRow.version_count + 1,
+                updated=chain.now,
+            )
+            .returning(ModelRow.id, ModelRow.last_number)
+        )
+        row = chain.conn.execute(bump).first()
+        if row is None:
+            self._insert_model(chain, model, description="", owner=None, tags={}, actor=actor)
+            row = chain.conn.execute(bump).one()
+        return int(row.id), int(row.last_number)
+
+    def _check_parent(self, conn: Connection, parent: VersionKey) -> None:
+        model_id = self._model_id(conn, parent.model)
+        self._version_id(conn, model_id, parent.model, parent.number)
+
+    @staticmethod
+    def _insert_search_rows(
+        conn: Connection,
+        version_id: int,
+        params: dict[str, Any],
+        metrics: dict[str, float],
+        tags: dict[str, str],
+    ) -> None:
+        if params:
+            conn.execute(
+                sa.insert(VersionParamRow),
+                [
+                    {
+                        "version_id": version_id,
+                        "key": k,
+                        "value_text": param_text(v),
+                        "value_num": param_number(v),
+                    }
+                    for k, v in params.items()
+                ],
+            )
+        if metrics:
+            conn.execute(
+                sa.insert(VersionMetricRow),
+                [{"version_id": version_id, "key": k, "value": v} for k, v in metrics.items()],
+            )
+        if tags:
+            conn.execute(
+                sa.insert(VersionTagRow),
+                [
+                    {"version_id": version_id, "key": k, "value": v[:SEARCH_TEXT_LIMIT]}
+                    for k, v in tags.items()
+                ],
+            )
+
+    # -- read --------------------------------------------------------------------------------
+
+    def _load_version(self, conn: Connection, model: str, number: int) -> VersionRecord:
+        row = conn.execute(
+            version_select().where(ModelRow.name == model, VersionRow.number == number)
+        ).first()
+        if row is None:
+            self._model_id(conn, model)
+            raise self._version_not_found(conn, model, number)
+        return row_to_version(row)
+
+    def get_version(self, model: str, number: int) -> VersionRecord:
+        with self._read() as conn:
+            return self._load_version(conn, model, number)
+
+    def latest_version(self, model: str) -> VersionRecord:
+        """The highest-numbered version that is not deleted."""
+        with self._read() as conn:
+            row = conn.execute(
+                version_select().where(
+                    ModelRow.name == model, VersionRow.number == ModelRow.latest_number
+                )
+            ).first()
+            if row is None:
+                self._model_id(conn, model)
+                raise NotFound(
+                    f"model {model!r} has no versions",
+                    f"log one with: cairn log PATH --model {model}",
+                )
+            return row_to_version(row)
+
+    def find_versions(self, model: str, digest_prefix: str) -> list[VersionRecord]:
+        """Versions of ``model`` whose artifact digest starts with ``digest_prefix`` (hex,
+        with or without ``blake3:``), oldest first."""
+        low, high = _prefix_range(digest_prefix)
+        cond = VersionRow.digest >= low
+        if high is not None:
+            cond = sa.and_(cond, VersionRow.digest < high)
+        with self._read() as conn:
+            model_id = self._model_id(conn, model)
+            rows = conn.execute(
+                version_select()
+                .where(VersionRow.model_id == model_id, cond)
+                .order_by(VersionRow.number)
+            ).all()
+            return [row_to_version(r) for r in rows]
+
+    def versions_with_digest(self, digest: str) -> list[VersionRecord]:
+        """Every version, in any model, whose artifact is exactly ``digest``."""
+        with self._read() as conn:
+            rows = conn.execute(
+                version_select()
+                .where(VersionRow.digest == digest)
+                .order_by(ModelRow.name, VersionRow.number)
+            ).all()
+            return [row_to_version(r) for r in rows]
+
+    def referenced_digests(self) -> set[str]:
+        """The artifact digests of every version still in the catalog, whatever its status."""
+        with self._read() as conn:
+            return set(conn.execute(sa.select(VersionRow.digest).distinct()).scalars())
+
+    # -- change ------------------------------------------------------------------------------
+
+    def update_version(
+        self,
+        model: str,
+        number: int,
+        *,
+        description: str | None = None,
+        tags: dict[str, Any] | None = None,
+        remove_tags: Iterable[str] = (),
+        status: Status | None = None,
+        actor: str,
+    ) -> VersionRecord:
+        """Change what may change: the description, tags (merged; ``remove_tags`` taken out)
+        and status (ready <-> archived, ready/archived -> deleted, deleted -> ready/archived
+        until purged). Nothing changed, nothing recorded."""
+        new_tags = check_tags(tags)
+        removed = set(remove_tags)
+        if status is not None and status not in TRANSITIONS:
+            raise InvalidInput(
+                f"{status!r} is not a version status", "use ready, archived or deleted"
+            )
+        with self._write() as chain:
+            conn = chain.conn
+            current = self._load_version(conn, model, number)
+            row = conn.execute(
+                sa.select(VersionRow.id, VersionRow.model_id)
+                .join(ModelRow, ModelRow.id == VersionRow.model_id)
+                .where(ModelRow.name == model, VersionRow.number == number)
+            ).one()
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
+            values: dict[str, Any] = {}
+            if description is not None and description != current.description:
+                before["description"], after["description"] = current.description, description
+                values["description"] = description
+            merged = {k: v for k, v in {**current.tags, **new_tags}.items() if k not in removed}
+            if merged != current.tags:
+                before["tags"], after["tags"] = current.tags, merged
+                values["tags"] = merged
+                conn.execute(sa.delete(VersionTagRow).where(VersionTagRow.version_id == row.id))
+                self._insert_search_rows(conn, row.id, {}, {}, merged)
+            action = "version.update"
+            if status is not None and status != current.status:
+                self._change_status(conn, current, status, row.model_id)
+                before["status"], after["status"] = current.status, status
+                values["status"], values["status_changed"] = status, chain.now
+                action = _STATUS_ACTION.get(status, "version.delete")
+            if not values:
+                return current
+            conn.execute(sa.update(VersionRow).where(VersionRow.id == row.id).values(**values))
+            chain.append(action, f"{model}/{number}", actor=actor, before=before, after=after)
+            return self._load_version(conn, model, number)
+
+    def _change_status(
+        self, conn: Connection, current: VersionRecord, status: str, model_id: int
+    ) -> None:
+        if status not in TRANSITIONS[current.status]:
+            raise InvalidInput(f"{current.ref} is {current.status}; it cannot become {status}")
+        if status == "deleted" and current.aliases:
+            names = ", ".join(f"{current.model}@{a}" for a in current.aliases)
+            raise InvalidInput(
+                f"{current.ref} is held by {names}",
+                "move or remove those aliases first (cairn alias set / cairn alias rm)",
+            )
+        if status == "deleted":
+            live = conn.execute(
+                sa.select(sa.func.max(VersionRow.number)).where(
+                    VersionRow.model_id == model_id,
+                    VersionRow.status != "deleted",
+                    VersionRow.number != current.number,
+                )
+            ).scalar()
+            conn.execute(
+                sa.update(ModelRow)
+                .where(ModelRow.id == model_id)
+                .values(version_count=ModelRow.version_count - 1, latest_number=live)
+            )
+        elif current.status == "deleted":
+            conn.execute(
+                sa.update(ModelRow)
+                .where(ModelRow.id == model_id)
+                .values(
+                    version_count=ModelRow.version_count + 1,
+                    latest_number=sa.case(
+                        (ModelRow.latest_number > current.number, ModelRow.latest_number),
+                        else_=current.number,
+                    ),
+                )
+            )
+
+    def purge_deleted(self, before: datetime, *, actor: str) -> list[VersionRecord]:
+        """Hard-remove versions deleted before ``before``; returns what was removed (the
+        registry then lets ``gc`` reclaim bytes no version references)."""
+        with self._write() as chain:
+            conn = chain.conn
+            rows = conn.execute(
+                version_select()
+                .where(VersionRow.status == "deleted", VersionRow.status_changed < before)
+                .order_by(VersionRow.id)
+            ).all()
+            if not rows:
+                return []
+            ids = [r.id for r in rows]
+            conn.execute(sa.delete(AliasRow).where(AliasRow.version_id.in_(ids)))
+            conn.execute(sa.delete(VersionRow).where(VersionRow.id.in_(ids)))
+            records = [row_to_version(r) for r in rows]
+            for record in records:
+                chain.append(
+                    "version.purge",
+                    record.ref,
+                    actor=actor,
+                    before={"digest": record.digest, "status": "deleted"},
+                )
+            return records

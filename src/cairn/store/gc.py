@@ -128,9 +128,8 @@ def collect_garbage(store: Store, keep: set[str], grace: float, dry_run: bool) -
             for digest in dead_manifests:
                 backend.delete(manifests[digest].key)
                 store._snapshots.pop(digest, None)
-            for temp in stale_temp:
-                assert local is not None
-                local.remove_temp(temp)
+            if local is not None:
+                stale_temp = [temp for temp in stale_temp if local.remove_temp(temp)]
         return GcReport(
             dry_run=dry_run,
             packs_deleted=tuple(deleted),

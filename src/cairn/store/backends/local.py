@@ -47,6 +47,7 @@ class _LocalBlob:
         self._backend = backend
         self._temp = backend.temp_path()
         self._file: BinaryIO | None = self._temp.open("xb", buffering=0)
+        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)  # "still being written" for gc
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         assert self._file is not None, "write after commit or abort"
@@ -171,8 +172,18 @@ class LocalBackend:
                 continue
             yield ObjectInfo(f"{TMP_DIR}/{entry.name}", stat.st_size, stat.st_mtime)
 
-    def remove_temp(self, info: ObjectInfo) -> None:
-        (self.root / info.key).unlink(missing_ok=True)
+    def remove_temp(self, info: ObjectInfo) -> bool:
+        """Delete a leftover temporary file unless a live writer still holds it."""
+        path = self.root / info.key
+        try:
+            with path.open("rb") as file:
+                fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                path.unlink(missing_ok=True)
+        except BlockingIOError:
+            return False
+        except FileNotFoundError:
+            pass
+        return True
 
     @contextmanager
     def lock(self, name: str, timeout: float) -> Iterator[None]:

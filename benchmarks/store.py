@@ -1,0 +1,458 @@
+"""The version store beside `cp` + fsync and whole-file copies (MLflow), in one run.
+
+    python benchmarks/store.py            # ~370 MB model, 10 x 100 MB series (~3 GB of temp space)
+    python benchmarks/store.py --small    # a tenth of the sizes, for a quick look
+
+Builds synthetic safetensors-like models (8-byte header length, JSON header, float32 tensors):
+v0 base; v1 ~5% of tensors changed; v2 a new tensor inserted at the front (every offset
+shifts); v3 only the header changed; v4 every tensor changed. And a 10-version series of a
+100 MB file with 5% changed each time. Prints bytes on disk against the ideal unique bytes,
+ingest and checkout speed against `cp` + fsync, and peak memory for two file sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+MiB = 1024 * 1024
+
+
+# -- synthetic data ---------------------------------------------------------------------------
+
+
+def tensor_bytes(seed: int, elements: int) -> bytes:
+    return np.random.default_rng(seed).standard_normal(elements, dtype=np.float32).tobytes()
+
+
+def write_safetensors(path: Path, seeds: list[int], elements: int, note: str = "v0") -> int:
+    """Write a safetensors-like file tensor by tensor; return the unique payload it adds."""
+    header: dict[str, Any] = {"__metadata__": {"note": note, "format": "pt"}}
+    offset = 0
+    for index, seed in enumerate(seeds):
+        size = elements * 4
+        header[f"layer{index}.weight.{seed}"] = {
+            "dtype": "F32",
+            "shape": [elements],
+            "data_offsets": [offset, offset + size],
+        }
+        offset += size
+    encoded = json.dumps(header).encode()
+    with path.open("wb") as out:
+        out.write(len(encoded).to_bytes(8, "little"))
+        out.write(encoded)
+        for seed in seeds:
+            out.write(tensor_bytes(seed, elements))
+    return 8 + len(encoded)
+
+
+def model_versions(work: Path, scale: float) -> tuple[list[Path], list[int]]:
+    """v0..v4 of a model; and the ideal unique bytes after each of v0..v3."""
+    elements = 1024 * 1024  # 4 MiB per tensor
+    count = max(4, round(92 * scale))
+    base = list(range(count))
+    changed = set(random.Random(1).sample(base, max(1, round(count * 0.05))))
+    variants = [
+        (base, "v0"),
+        ([s + 1000 if s in changed else s for s in base], "v1"),
+        ([5000, *base], "v2"),
+        (base, "v3: only the header changed"),
+        ([s + 9000 for s in base], "v4"),
+    ]
+    paths: list[Path] = []
+    ideal: list[int] = []
+    seen: set[int] = set()
+    unique = 0
+    for index, (seeds, note) in enumerate(variants):
+        folder = work / f"model-v{index}"
+        folder.mkdir(parents=True)
+        path = folder / "model.safetensors"
+        header = write_safetensors(path, seeds, elements, note)
+        unique += header + sum(elements * 4 for s in set(seeds) - seen)
+        seen |= set(seeds)
+        paths.append(folder)
+        ideal.append(unique)
+    return paths, ideal
+
+
+def series_versions(work: Path, scale: float) -> tuple[list[Path], int]:
+    """Ten versions of one file, 5% of it (five 1% regions) rewritten each time."""
+    size = int(100 * MiB * scale)
+    rng = random.Random(7)
+    data = bytearray(rng.randbytes(size))
+    region = size // 100
+    paths = []
+    unique = size
+    for version in range(10):
+        if version:
+            for _ in range(5):
+                start = rng.randrange(0, size - region)
+                data[start : start + region] = rng.randbytes(region)
+            unique += 5 * region
+        folder = work / f"series-v{version}"
+        folder.mkdir(parents=True)
+        (folder / "weights.bin").write_bytes(data)
+        paths.append(folder)
+    return paths, unique
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_blocks * 512 for p in path.rglob("*") if p.is_file())
+
+
+def apparent(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def drop_page_cache(paths: list[Path]) -> str:
+    """Try the kernel-wide drop, then per-file DONTNEED; say which worked."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return "dropped (/proc/sys/vm/drop_caches)"
+    except OSError:
+        pass
+    for root in paths:
+        for file in root.rglob("*"):
+            if file.is_file():
+                fd = os.open(file, os.O_RDONLY)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                os.close(fd)
+    return "evicted per file (posix_fadvise DONTNEED)"
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def cp_fsync(source: Path, dest: Path) -> None:
+    """What a user does today: cp -r, then make it durable."""
+    subprocess.run(["cp", "-r", str(source), str(dest)], check=True)
+    for file in dest.rglob("*"):
+        if file.is_file():
+            fd = os.open(file, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+    fd = os.open(dest, os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+
+
+def best_of(n: int, fn: Callable[[int], float]) -> float:
+    return min(fn(i) for i in range(n))
+
+
+# -- measurements -----------------------------------------------------------------------------
+
+
+def measure_model(work: Path, scale: float, repeat: int) -> dict[str, Any]:
+    from cairn.store import open_store
+
+    versions, ideal = model_versions(work / "data", scale)
+    out: dict[str, Any] = {"size": apparent(versions[0]), "ideal": ideal}
+
+    def ingest_new(attempt: int) -> float:
+        target = work / f"new-store-{attempt}"
+        with open_store(target) as store:
+            seconds = timed(lambda: store.put_tree(versions[0]))
+        shutil.rmtree(target)
+        return seconds
+
+    def cp_new(attempt: int) -> float:
+        target = work / f"cp-{attempt}"
+        seconds = timed(lambda: cp_fsync(versions[0], target))
+        shutil.rmtree(target)
+        return seconds
+
+    out["ingest_new"] = best_of(repeat, ingest_new)
+    out["cp_new"] = best_of(repeat, cp_new)
+
+    store_dir = work / "store"
+    on_disk = []
+    digests = []
+    with open_store(store_dir) as store:
+        for index, folder in enumerate(versions[:4]):
+            if index == 1:
+                out["ingest_dup"] = timed(lambda f=folder: digests.append(store.put_tree(f).digest))
+            else:
+                digests.append(store.put_tree(folder).digest)
+            on_disk.append(du(store_dir))
+        out["cp_dup"] = best_of(
+            repeat, lambda i: timed(lambda: cp_fsync(versions[1], work / f"cpd-{i}"))
+        )
+        out["ingest_dup_again"] = best_of(
+            repeat, lambda i: timed(lambda: store.put_tree(versions[1]))
+        )
+        out["on_disk"] = on_disk
+        digests.append(store.put_tree(versions[4]).digest)
+        out["v4_on_disk"] = du(store_dir) - on_disk[-1]
+        out["v4_size"] = apparent(versions[4])
+
+        out["cache"] = drop_page_cache([store_dir, work / "cpd-0"])
+        out["checkout_cold"] = timed(lambda: store.checkout(digests[1], work / "checkout-cold"))
+        out["cp_cold"] = timed(lambda: cp_fsync(work / "cpd-0", work / "cp-out-cold"))
+
+        def checkout(attempt: int) -> float:
+            return timed(lambda: store.checkout(digests[1], work / f"checkout-{attempt}"))
+
+        out["checkout"] = best_of(repeat, checkout)
+        out["cp_checkout"] = best_of(
+            repeat, lambda i: timed(lambda: cp_fsync(work / "cpd-0", work / f"cp-out-{i}"))
+        )
+    out["mlflow"] = [apparent(versions[0]) * (i + 1) for i in range(4)]  # whole copies
+    for path in [*sorted(work.glob("c*-*")), work / "checkout-cold", work / "cp-out-cold"]:
+        shutil.rmtree(path, ignore_errors=True)
+    shutil.rmtree(work / "data")
+    return out
+
+
+def measure_series(work: Path, scale: float) -> dict[str, Any]:
+    from cairn.store import open_store
+
+    versions, unique = series_versions(work / "series", scale)
+    store_dir = work / "series-store"
+    started = time.perf_counter()
+    with open_store(store_dir) as store:
+        for folder in versions:
+            store.put_tree(folder)
+    seconds = time.perf_counter() - started
+    result = {
+        "ideal": unique,
+        "on_disk": du(store_dir),
+        "whole_copies": sum(apparent(v) for v in versions),
+        "seconds": seconds,
+        "total": sum(apparent(v) for v in versions),
+    }
+    shutil.rmtree(work / "series")
+    shutil.rmtree(store_dir)
+    return result
+
+
+RSS_CHILD = """
+import resource, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from cairn.store import open_store
+with open_store(sys.argv[1]) as store:
+    snap = store.put_tree(Path(sys.argv[2]))
+    store.checkout(snap.digest, Path(sys.argv[1] + "-out"))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def measure_rss(work: Path, sizes: list[int]) -> list[tuple[int, int]]:
+    """Peak RSS (KiB) of a fresh process that puts and checks out one file of each size."""
+    results = []
+    for size in sizes:
+        folder = work / f"rss-{size}"
+        folder.mkdir()
+        with (folder / "big.bin").open("wb") as out:
+            rng = random.Random(size)
+            for _ in range(size // (16 * MiB)):
+                out.write(rng.randbytes(16 * MiB))
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                RSS_CHILD,
+                str(work / f"rss-store-{size}"),
+                str(folder),
+                str(ROOT / "src"),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        results.append((size, int(done.stdout.split()[-1])))
+        for path in (folder, work / f"rss-store-{size}", work / f"rss-store-{size}-out"):
+            shutil.rmtree(path, ignore_errors=True)
+    return results
+
+
+def measure_cpu_split(work: Path, scale: float) -> dict[str, float]:
+    """Where ingest time goes: chunk+hash only (no writes) vs the whole put_tree."""
+    import blake3
+
+    from cairn.store.chunker import iter_chunks
+
+    size = int(256 * MiB * scale)
+    path = work / "cpu.bin"
+    with path.open("wb") as out:
+        rng = random.Random(3)
+        for _ in range(max(1, size // (16 * MiB))):
+            out.write(rng.randbytes(16 * MiB))
+    size = path.stat().st_size
+
+    def chunk_and_hash() -> None:
+        whole = blake3.blake3()
+        with path.open("rb", buffering=0) as stream:
+            for block in iter_chunks(stream):
+                for view in block:
+                    blake3.blake3(view).digest()
+                    whole.update(view)
+
+    def chunk_only() -> None:
+        with path.open("rb", buffering=0) as stream:
+            for _ in iter_chunks(stream):
+                pass
+
+    chunk_and_hash()
+    result = {
+        "chunk_gbps": size / min(timed(chunk_only) for _ in range(3)) / 1e9,
+        "chunk_hash_gbps": size / min(timed(chunk_and_hash) for _ in range(3)) / 1e9,
+    }
+    path.unlink()
+    return result
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def row(label: str, value: str, target: str, ok: bool | None) -> None:
+    mark = "" if ok is None else ("PASS" if ok else "MISS")
+    print(f"{label:58} {value:>26}  {target:>10} {mark}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--small", action="store_true", help="a tenth of the sizes")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="where to work (default: a temp dir)"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="best of N for timings")
+    args = parser.parse_args()
+    scale = 0.1 if args.small else 1.0
+    work = Path(tempfile.mkdtemp(prefix="cairn-bench-", dir=args.dir))
+    try:
+        model = measure_model(work, scale, args.repeat)
+        series = measure_series(work, scale)
+        rss = measure_rss(work, [int(s * MiB * max(scale, 0.25)) for s in (64, 512)])
+        cpu = measure_cpu_split(work, scale)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    size = model["size"]
+    mb = size / 1e6
+    print(
+        f"\ncairn store benchmark ({'--small' if args.small else 'full'}; model {mb:.0f} MB, "
+        f"series 10 x {series['total'] / 10 / 1e6:.0f} MB; {os.cpu_count()} cores)\n"
+    )
+    print(f"{'measure':58} {'cairn vs baseline':>26}  {'target':>10}")
+    ratio = series["on_disk"] / series["ideal"]
+    row(
+        "10-version series: on disk / ideal unique bytes",
+        f"{ratio:.3f}x ({series['on_disk'] / 1e6:.0f}/{series['ideal'] / 1e6:.0f} MB)",
+        "<= 1.10x",
+        ratio <= 1.10,
+    )
+    mlflow = series["whole_copies"] / series["ideal"]
+    row("10-version series: whole-file copies (MLflow) / ideal", f"{mlflow:.2f}x", "", None)
+    ratio = model["on_disk"][3] / model["ideal"][3]
+    row(
+        "model v0-v3: on disk / ideal unique bytes",
+        f"{ratio:.3f}x ({model['on_disk'][3] / 1e6:.0f}/{model['ideal'][3] / 1e6:.0f} MB)",
+        "<= 1.10x",
+        ratio <= 1.10,
+    )
+    for index, label in (
+        (1, "v1 (5% tensors)"),
+        (2, "v2 (insert at front)"),
+        (3, "v3 (header only)"),
+    ):
+        added = model["on_disk"][index] - model["on_disk"][index - 1]
+        ideal = model["ideal"][index] - model["ideal"][index - 1]
+        row(
+            f"  {label}: added on disk vs ideal",
+            f"{added / 1e6:.1f} vs {ideal / 1e6:.1f} MB",
+            "",
+            None,
+        )
+    row(
+        "  v4 (every tensor changed): added on disk / its size",
+        f"{model['v4_on_disk'] / model['v4_size']:.3f}x",
+        "",
+        None,
+    )
+    row(
+        "model v0-v3: whole-file copies (MLflow) / ideal",
+        f"{model['mlflow'][3] / model['ideal'][3]:.2f}x",
+        "",
+        None,
+    )
+
+    speed = model["cp_new"] / model["ingest_new"]
+    row(
+        "ingest new data (v0) vs cp + fsync",
+        f"{speed:.2f}x ({mb / model['ingest_new']:.0f} vs {mb / model['cp_new']:.0f} MB/s)",
+        ">= 0.6x",
+        speed >= 0.6,
+    )
+    dup = min(model["ingest_dup"], model["ingest_dup_again"])
+    speed = model["cp_dup"] / dup
+    row(
+        "ingest mostly-duplicate version (v1) vs cp + fsync",
+        f"{speed:.2f}x ({mb / dup:.0f} vs {mb / model['cp_dup']:.0f} MB/s)",
+        ">= 1.0x",
+        speed >= 1.0,
+    )
+    speed = model["cp_checkout"] / model["checkout"]
+    row(
+        "checkout v1 vs cp + fsync (warm page cache)",
+        f"{speed:.2f}x ({mb / model['checkout']:.0f} vs {mb / model['cp_checkout']:.0f} MB/s)",
+        ">= 0.6x",
+        speed >= 0.6,
+    )
+    speed = model["cp_cold"] / model["checkout_cold"]
+    row(
+        "checkout v1 vs cp + fsync (after cache drop, one run)",
+        f"{speed:.2f}x ({mb / model['checkout_cold']:.0f} vs {mb / model['cp_cold']:.0f} MB/s)",
+        ">= 0.6x",
+        speed >= 0.6,
+    )
+    print(f"  page cache: {model['cache']}")
+    (small, small_rss), (big, big_rss) = rss
+    growth = big_rss / small_rss
+    row(
+        f"peak RSS, put + checkout of {small // MiB} MiB vs {big // MiB} MiB file",
+        f"{small_rss / 1024:.0f} vs {big_rss / 1024:.0f} MiB ({growth:.2f}x)",
+        "flat",
+        growth < 1.25,
+    )
+    row("chunking alone (FastCDC, streamed)", f"{cpu['chunk_gbps']:.2f} GB/s", "", None)
+    row(
+        "chunking + BLAKE3 per chunk + whole-file BLAKE3",
+        f"{cpu['chunk_hash_gbps']:.2f} GB/s",
+        "",
+        None,
+    )
+    row(
+        "series: 10 versions ingested",
+        f"{series['total'] / series['seconds'] / 1e6:.0f} MB/s",
+        "",
+        None,
+    )
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    main()

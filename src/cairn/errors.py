@@ -34,6 +34,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "PolicyViolation",
+    "RateLimited",
     "RemoteError",
     "SchemaMismatch",
     "SignatureMismatch",
@@ -170,7 +171,9 @@ class UnsafeModel(CairnError):
     code = "unsafe_model"
     exit_code = 5
     http_status = 422
-    default_hint = "use a safe format (skops, ONNX, safetensors) or pass unsafe=True if you trust it"
+    default_hint = (
+        "use a safe format (skops, ONNX, safetensors) or pass unsafe=True if you trust it"
+    )
 
 
 class SignatureMismatch(CairnError):
@@ -235,6 +238,15 @@ class PermissionDenied(CairnError):
     exit_code = 7
     http_status = 403
     default_hint = "ask a maintainer of the model for the role you need"
+
+
+class RateLimited(CairnError):
+    """Too many failed logins (or requests) from one user and address."""
+
+    code = "rate_limited"
+    exit_code = 7
+    http_status = 429
+    default_hint = "wait a few minutes before trying again"
 
 
 class RemoteError(CairnError):

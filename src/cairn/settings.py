@@ -10,6 +10,20 @@ Variables (see ``docs/settings.md`` for the full table):
 - ``CAIRN_DELETE_GRACE``: seconds between ``delete`` and the bytes going (7 days);
 - ``CAIRN_MAX_UPLOAD_BYTES``: the server's upload limit (10 GiB);
 - ``CAIRN_S3_ENDPOINT``: an S3-compatible endpoint URL (MinIO, moto); AWS when unset.
+
+The registry server (``cairn server``, see ``docs/server.md``):
+
+- ``CAIRN_SERVER_REGISTRY``: the registry the server opens (else ``CAIRN_REGISTRY``/home);
+- ``CAIRN_AUTH``: ``off`` disables authentication (local demos only; on by default);
+- ``CAIRN_SERVER_SECRET``: the key tokens are hashed with (else a 0600 file under home);
+- ``CAIRN_MAX_REQUEST_BYTES``: the largest request body the server reads (64 MiB);
+- ``CAIRN_REQUEST_TIMEOUT``: seconds a request may take before the server answers 503 (120);
+- ``CAIRN_CORS_ORIGINS``: comma-separated origins allowed by CORS (none: CORS off);
+- ``CAIRN_TOKEN_DAYS``: default lifetime of a new token in days (90);
+- ``CAIRN_LOGIN_ATTEMPTS``: failed logins per user and address per 5 minutes (5);
+- ``CAIRN_WEBHOOK_POLL``, ``CAIRN_WEBHOOK_BACKOFF``, ``CAIRN_WEBHOOK_ATTEMPTS``,
+  ``CAIRN_WEBHOOK_TIMEOUT``: webhook outbox poll interval, first retry delay (doubling),
+  attempts before giving up, and delivery timeout.
 """
 
 from __future__ import annotations
@@ -41,6 +55,18 @@ class Settings:
     delete_grace_seconds: float = 7 * 24 * 3600.0
     max_upload_bytes: int = 10 * 1024**3
     s3_endpoint: str | None = None
+    server_registry: str | None = None
+    auth: bool = True
+    server_secret: str | None = None
+    max_request_bytes: int = 64 * 1024**2
+    request_timeout_seconds: float = 120.0
+    cors_origins: tuple[str, ...] = ()
+    token_days: float = 90.0
+    login_attempts: int = 5
+    webhook_poll_seconds: float = 1.0
+    webhook_backoff_seconds: float = 1.0
+    webhook_attempts: int = 8
+    webhook_timeout_seconds: float = 10.0
 
     @property
     def default_registry(self) -> str:
@@ -60,4 +86,18 @@ def load() -> Settings:
         delete_grace_seconds=_float("CAIRN_DELETE_GRACE", 7 * 24 * 3600.0),
         max_upload_bytes=_int("CAIRN_MAX_UPLOAD_BYTES", 10 * 1024**3),
         s3_endpoint=env("CAIRN_S3_ENDPOINT") or None,
+        server_registry=env("CAIRN_SERVER_REGISTRY") or None,
+        auth=(env("CAIRN_AUTH") or "on").strip().lower() not in {"off", "0", "false", "no"},
+        server_secret=env("CAIRN_SERVER_SECRET") or None,
+        max_request_bytes=_int("CAIRN_MAX_REQUEST_BYTES", 64 * 1024**2),
+        request_timeout_seconds=_float("CAIRN_REQUEST_TIMEOUT", 120.0),
+        cors_origins=tuple(
+            o.strip() for o in (env("CAIRN_CORS_ORIGINS") or "").split(",") if o.strip()
+        ),
+        token_days=_float("CAIRN_TOKEN_DAYS", 90.0),
+        login_attempts=_int("CAIRN_LOGIN_ATTEMPTS", 5),
+        webhook_poll_seconds=_float("CAIRN_WEBHOOK_POLL", 1.0),
+        webhook_backoff_seconds=_float("CAIRN_WEBHOOK_BACKOFF", 1.0),
+        webhook_attempts=_int("CAIRN_WEBHOOK_ATTEMPTS", 8),
+        webhook_timeout_seconds=_float("CAIRN_WEBHOOK_TIMEOUT", 10.0),
     )

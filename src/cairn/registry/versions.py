@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from cairn.catalog.records import Page, ParamValue, VersionRecord
+from cairn.catalog.records import GitInfo, Page, ParamValue, VersionRecord
 from cairn.environment.git import git_info
 from cairn.errors import BadRef, InvalidInput, VersionExists
 from cairn.refs import parse_ref
@@ -75,8 +75,13 @@ class VersionsMixin(RegistryBase):
         flavor: str | None = None,
         meta: Mapping[str, Any] | None = None,
         unique: bool = False,
+        git: GitInfo | None | Literal["capture"] = "capture",
     ) -> VersionRecord:
-        """Create the next version of ``model`` from an artifact already in the store."""
+        """Create the next version of ``model`` from an artifact already in the store.
+
+        ``git`` is the code that logged it: captured from the working directory by default; a
+        server passes what its client captured.
+        """
         snapshot = self.store.snapshot(digest)
         parent_keys = [self.resolve(ref).key for ref in parents]
         dataset_records = [dataset_from(item) for item in datasets]
@@ -99,7 +104,7 @@ class VersionsMixin(RegistryBase):
             metrics={k: float(v) for k, v in (metrics or {}).items()},
             tags=dict(tags or {}),
             description=description,
-            git=git_info(),
+            git=git_info() if git == "capture" else git,
             parents=parent_keys,
             datasets=dataset_records,
             meta=dict(meta or {}),

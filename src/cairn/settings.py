@@ -23,7 +23,8 @@ The registry server (``cairn server``, see ``docs/server.md``):
 - ``CAIRN_LOGIN_ATTEMPTS``: failed logins per user and address per 5 minutes (5);
 - ``CAIRN_WEBHOOK_POLL``, ``CAIRN_WEBHOOK_BACKOFF``, ``CAIRN_WEBHOOK_ATTEMPTS``,
   ``CAIRN_WEBHOOK_TIMEOUT``: webhook outbox poll interval, first retry delay (doubling),
-  attempts before giving up, and delivery timeout.
+  attempts before giving up, and delivery timeout;
+- ``CAIRN_LOG_FORMAT``: ``json`` for one JSON object per log line (``cairn server`` sets it).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Settings:
     webhook_backoff_seconds: float = 1.0
     webhook_attempts: int = 8
     webhook_timeout_seconds: float = 10.0
+    log_format: str = "text"
 
     @property
     def default_registry(self) -> str:
@@ -100,4 +102,5 @@ def load() -> Settings:
         webhook_backoff_seconds=_float("CAIRN_WEBHOOK_BACKOFF", 1.0),
         webhook_attempts=_int("CAIRN_WEBHOOK_ATTEMPTS", 8),
         webhook_timeout_seconds=_float("CAIRN_WEBHOOK_TIMEOUT", 10.0),
+        log_format=(env("CAIRN_LOG_FORMAT") or "text").strip().lower(),
     )

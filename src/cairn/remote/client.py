@@ -39,6 +39,7 @@ from cairn.registry.checkouts import verify_tree
 from cairn.registry.comparison import Comparison, VersionDiff
 from cairn.registry.lineage import dataset_from
 from cairn.registry.maintenance import RegistryCheck
+from cairn.remote.credentials import saved_token
 from cairn.remote.events import follow_events
 from cairn.remote.http import Session
 from cairn.remote.transfer import download, upload
@@ -76,6 +77,8 @@ class RemoteRegistry:
     ) -> None:
         self.settings = settings_module.load()
         self.url = url.rstrip("/")
+        if token is None:
+            token = saved_token(self.settings.home, self.url)
         self.session = Session(
             self.url, token=token, actor=self.settings.user, client=client, timeout=timeout
         )

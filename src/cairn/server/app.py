@@ -24,7 +24,7 @@ from cairn.governance.webhooks import Webhooks
 from cairn.registry import Registry, open_registry
 from cairn.server.dispatch import Dispatcher
 from cairn.server.errors import install_error_handlers
-from cairn.server.middleware import RequestGuard
+from cairn.server.middleware import RequestGuard, configure_json_logging
 from cairn.server.routes import (
     accounts,
     admin,
@@ -62,6 +62,8 @@ def create_app(
 ) -> FastAPI:
     """The application over ``registry`` (default: the one the settings name)."""
     settings = settings or settings_module.load()
+    if settings.log_format == "json":
+        configure_json_logging()
     owned = registry is None
     reg = registry if registry is not None else _open(settings)
     engine = reg.catalog.engine

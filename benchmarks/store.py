@@ -247,14 +247,15 @@ def measure_series(work: Path, scale: float) -> dict[str, Any]:
 
 
 RSS_CHILD = """
-import resource, sys
+import sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from cairn.store import open_store
 with open_store(sys.argv[1]) as store:
     snap = store.put_tree(Path(sys.argv[2]))
     store.checkout(snap.digest, Path(sys.argv[1] + "-out"))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+status = Path("/proc/self/status").read_text().split("VmHWM:")[1]
+print(int(status.split()[0]))  # KiB; ru_maxrss would include the parent's pages from fork
 """
 
 
@@ -291,7 +292,7 @@ def measure_cpu_split(work: Path, scale: float) -> dict[str, float]:
     """Where ingest time goes: chunk+hash only (no writes) vs the whole put_tree."""
     import blake3
 
-    from cairn.store.chunker import iter_chunks
+    from cairn.store.chunker import Chunker
 
     size = int(256 * MiB * scale)
     path = work / "cpu.bin"
@@ -301,17 +302,19 @@ def measure_cpu_split(work: Path, scale: float) -> dict[str, float]:
             out.write(rng.randbytes(16 * MiB))
     size = path.stat().st_size
 
+    chunker = Chunker()
+
     def chunk_and_hash() -> None:
-        whole = blake3.blake3()
+        whole = blake3.blake3(max_threads=blake3.blake3.AUTO)
         with path.open("rb", buffering=0) as stream:
-            for block in iter_chunks(stream):
-                for view in block:
+            for block in chunker.blocks(stream):
+                for view in block.chunks:
                     blake3.blake3(view).digest()
-                    whole.update(view)
+                whole.update(block.data)
 
     def chunk_only() -> None:
         with path.open("rb", buffering=0) as stream:
-            for _ in iter_chunks(stream):
+            for _ in chunker.blocks(stream):
                 pass
 
     chunk_and_hash()

@@ -9,11 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyfastcdc import FastCDC
 
-from cairn.store.chunker import AVG_SIZE, MAX_SIZE, MIN_SIZE, iter_chunks
+from cairn.store.chunker import AVG_SIZE, MAX_SIZE, MIN_SIZE, RING, Chunker
 
 
 def cuts(data: bytes, block_size: int) -> list[bytes]:
-    return [bytes(c) for block in iter_chunks(io.BytesIO(data), block_size) for c in block]
+    chunker = Chunker(block_size)
+    found = []
+    for block in chunker.blocks(io.BytesIO(data)):
+        assert bytes(block.data) == b"".join(bytes(c) for c in block.chunks)
+        found.extend(bytes(c) for c in block.chunks)
+    return found
 
 
 def whole_file_cuts(data: bytes) -> list[bytes]:
@@ -50,3 +55,15 @@ def test_insert_at_front_keeps_later_chunks() -> None:
     after = cuts(b"a new header " * 100 + data, 1 << 20)
     shared = sum(len(c) for c in after if c in before)
     assert shared > 0.9 * len(data)
+
+
+def test_a_block_stays_valid_while_the_ring_turns() -> None:
+    chunker = Chunker(512 * 1024)
+    streams = [random.Random(seed).randbytes(size) for seed, size in enumerate([0, 900_000, 10])]
+    streams.append(random.Random(9).randbytes(3_000_000))
+    held: list[tuple[bytes, memoryview]] = []
+    for data in streams:
+        for block in chunker.blocks(io.BytesIO(data)):
+            held.append((bytes(block.data), block.data))
+            for copy, view in held[-RING:]:
+                assert bytes(view) == copy

@@ -112,16 +112,22 @@ def test_concurrent_writer_processes(tmp_path: Path) -> None:
 
 
 class FullDisk:
-    """os.write that fills the disk after ``room`` bytes (ENOSPC cannot be caused safely)."""
+    """os.writev that fills the disk after ``room`` bytes (ENOSPC cannot be caused safely)."""
 
     def __init__(self, room: int) -> None:
         self.room = room
-        self.real = os.write
+        self.real = os.writev
 
-    def __call__(self, fd: int, data: bytes | memoryview) -> int:
+    def __call__(self, fd: int, buffers: list[memoryview]) -> int:
         if self.room <= 0:
             raise OSError(errno.ENOSPC, "No space left on device")
-        count = self.real(fd, memoryview(data)[: self.room])
+        fits, left = [], self.room
+        for buffer in buffers:
+            if left <= 0:
+                break
+            fits.append(buffer[:left])
+            left -= len(fits[-1])
+        count = self.real(fd, fits)
         self.room -= count
         return count
 
@@ -137,7 +143,7 @@ def test_full_disk_leaves_the_store_consistent(
     write_random(tmp_path / "before" / "w.bin", 500_000, seed=1)
     before = local_store.put_tree(tmp_path / "before")
     write_random(tmp_path / "m" / "w.bin", 4_000_000, seed=2)
-    monkeypatch.setattr(local_module.os, "write", FullDisk(room))
+    monkeypatch.setattr(local_module.os, "writev", FullDisk(room))
     with pytest.raises(StoreError, match="no space left") as caught:
         local_store.put_tree(tmp_path / "m")
     assert "free disk space" in str(caught.value)

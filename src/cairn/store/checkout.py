@@ -17,7 +17,8 @@ from cairn.errors import AlreadyExists, CorruptData
 from cairn.store.backends.base import Backend
 from cairn.store.index import ChunkLocation
 from cairn.store.manifest import FileEntry, Snapshot
-from cairn.store.reader import read_chunks
+from cairn.store.pipeline import Background
+from cairn.store.reader import read_chunks, read_spans
 
 __all__ = ["FileReader", "open_reader", "write_checkout"]
 
@@ -59,11 +60,17 @@ def write_checkout(
     dest.parent.mkdir(parents=True, exist_ok=True)
     ids = [chunk_id for entry in snapshot.files for chunk_id, _ in entry.chunks]
     where = locate(list(dict.fromkeys(ids)))
+    breaks, position = set(), 0
+    for entry in snapshot.files:
+        breaks.add(position)
+        position += len(entry.chunks)
     temp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".cairn-tmp", dir=dest.parent))
+    io_thread = Background("cairn-checkout")
     try:
-        stream = read_chunks(backend, [(chunk_id, where[chunk_id]) for chunk_id in ids])
+        spans = read_spans(backend, [(chunk_id, where[chunk_id]) for chunk_id in ids], breaks)
         for entry in snapshot.files:
-            _write_file(temp / entry.path, entry, stream, progress)
+            _write_file(temp / entry.path, entry, spans, io_thread, progress)
+        io_thread.drain()
         for folder in sorted({(temp / e.path).parent for e in snapshot.files}, reverse=True):
             _fsync_dir(folder)
         if dest.exists():
@@ -71,34 +78,63 @@ def write_checkout(
         temp.rename(dest)
         _fsync_dir(dest.parent)
     except BaseException:
+        io_thread.close()
         shutil.rmtree(temp, ignore_errors=True)
         raise
+    finally:
+        io_thread.close()
+
+
+def _write_all(fd: int, parts: list[memoryview]) -> None:
+    start = 0
+    while start < len(parts):
+        written = os.writev(fd, parts[start : start + 1024])
+        while start < len(parts) and written >= len(parts[start]):
+            written -= len(parts[start])
+            start += 1
+        if written:
+            parts[start] = parts[start][written:]
+
+
+def _close_durably(fd: int, target: Path, mode: int) -> None:
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    target.chmod(mode)
 
 
 def _write_file(
     target: Path,
     entry: FileEntry,
-    stream: Iterator[tuple[str, memoryview]],
+    spans: Iterator[tuple[memoryview, int]],
+    io_thread: Background,
     progress: Callable[[int], None] | None,
 ) -> None:
+    """Hash on this thread, write on the I/O thread; at most two spans queued."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    whole = blake3.blake3()
+    whole = blake3.blake3(max_threads=blake3.blake3.AUTO)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    remaining = len(entry.chunks)
     try:
-        for _ in entry.chunks:
-            _, data = next(stream)
+        while remaining:
+            data, count = next(spans)
+            remaining -= count
             whole.update(data)
-            length = len(data)
-            while data:
-                data = data[os.write(fd, data) :]
+            queued = io_thread.submit(_write_all, fd, [data])
+            io_thread.wait_for(queued - 2)
             if progress is not None:
-                progress(length)
-        os.fsync(fd)
-    finally:
+                progress(len(data))
+    except BaseException:
+        io_thread.close()
         os.close(fd)
-    if PREFIX + whole.hexdigest() != entry.digest:
-        raise _file_mismatch(entry, PREFIX + whole.hexdigest())
-    target.chmod(entry.mode)
+        raise
+    digest = PREFIX + whole.hexdigest()
+    if digest != entry.digest:
+        io_thread.close()
+        os.close(fd)
+        raise _file_mismatch(entry, digest)
+    io_thread.submit(_close_durably, fd, target, entry.mode)
 
 
 class FileReader(io.RawIOBase):

@@ -1,4 +1,8 @@
-"""Writing files into packs: chunk, hash, skip what the store has, append the rest in order."""
+"""Writing files into packs: chunk, hash, skip what the store has, append the rest in order.
+
+The main thread chunks and hashes (FastCDC and BLAKE3 hold the GIL); one writer thread does the
+pack writes, fsyncs and index updates (which release it), one block behind.
+"""
 
 from __future__ import annotations
 
@@ -9,53 +13,77 @@ import blake3
 from cairn.digest import PREFIX
 from cairn.errors import UnreadableFile
 from cairn.store.backends.base import Backend
-from cairn.store.chunker import iter_chunks
+from cairn.store.chunker import Chunker
 from cairn.store.index import IndexCache
 from cairn.store.manifest import FileEntry, normalize_mode
 from cairn.store.pack import PackBuilder
+from cairn.store.pipeline import Background
 from cairn.store.tree import SourceFile
 
 __all__ = ["ChunkWriter", "ingest_file"]
 
 Progress = Callable[[int], None]
+Buffer = bytes | bytearray | memoryview
 
 
 class ChunkWriter:
-    """Appends new chunks to the current pack; a full pack is committed, then indexed."""
+    """Appends chunks the store lacks to the current pack; a full pack is made durable, then
+    indexed (pack -> index; the manifest comes after :meth:`flush`)."""
 
     def __init__(self, backend: Backend, index: IndexCache) -> None:
         self._backend = backend
         self._index = index
+        self._io = Background("cairn-pack")
         self._pack: PackBuilder | None = None
-        self._pending: set[str] = set()
+        self._unfinished: list[PackBuilder] = []
+        self._pending: set[str] = set()  # in the open pack
+        self._committing: set[str] = set()  # in the pack being committed
+        self._commit_done = 0
+        self._last_batch = 0
         self.packs: list[str] = []
         self.bytes_written = 0
-        self.chunks_written = 0
 
-    def add(
-        self, chunk_ids: Sequence[str], chunks: Sequence[bytes | bytearray | memoryview]
-    ) -> int:
-        """Store the chunks not yet present (in order); return how many bytes were new."""
-        unseen = [chunk_id for chunk_id in chunk_ids if chunk_id not in self._pending]
+    def add(self, chunk_ids: Sequence[str], chunks: Sequence[Buffer]) -> int:
+        """Queue the chunks not yet present, in order; return how many bytes were new.
+
+        The buffers must stay untouched until the next call returns (one block of overlap).
+        """
+        unseen = [c for c in chunk_ids if c not in self._pending and c not in self._committing]
         known = self._index.locate(unseen) if unseen else {}
+        parts: list[Buffer] = []
         new_bytes = 0
         for chunk_id, data in zip(chunk_ids, chunks, strict=True):
-            if chunk_id in self._pending or chunk_id in known:
+            if chunk_id in self._pending or chunk_id in self._committing or chunk_id in known:
                 continue
             if self._pack is None:
                 self._pack = PackBuilder(self._backend)
-            self._pack.add(chunk_id, data)
+                self._unfinished.append(self._pack)
+            self._pack.record(chunk_id, len(data))
             self._pending.add(chunk_id)
+            parts.append(data)
             new_bytes += len(data)
             if self._pack.full:
+                self._io.submit(self._pack.write, parts)
+                parts = []
                 self._commit()
+        if parts and self._pack is not None:
+            self._io.submit(self._pack.write, parts)
         self.bytes_written += new_bytes
+        previous, self._last_batch = self._last_batch, self._io.submitted
+        self._io.wait_for(previous)
         return new_bytes
 
     def _commit(self) -> None:
+        """Queue the open pack's finish; at most one commit is in flight."""
         pack, self._pack = self._pack, None
         if pack is None:
             return
+        self._io.wait_for(self._commit_done)
+        self._committing = self._pending
+        self._pending = set()
+        self._commit_done = self._io.submit(self._finish, pack)
+
+    def _finish(self, pack: PackBuilder) -> None:
         try:
             name = pack.finish()
         except BaseException:
@@ -63,23 +91,32 @@ class ChunkWriter:
             raise
         self._index.add_pack(name, pack.size, pack.entries)
         self.packs.append(name)
-        self.chunks_written += len(pack.entries)
-        self._pending.clear()
+        self._unfinished.remove(pack)
 
     def flush(self) -> None:
-        """Commit the open pack (durable, then indexed)."""
+        """Commit the open pack and wait until every pack is durable and indexed."""
         self._commit()
+        self._io.drain()
+        self._committing = set()
 
     def abort(self) -> None:
-        if self._pack is not None:
-            self._pack.abort()
-            self._pack = None
+        """Stop; throw away every pack not yet durable (their temporary files go too)."""
+        self._io.close()
+        for pack in self._unfinished:
+            pack.abort()
+        self._unfinished.clear()
+        self._pack = None
         self._pending.clear()
 
+    def close(self) -> None:
+        self._io.close()
 
-def ingest_file(file: SourceFile, writer: ChunkWriter, progress: Progress | None) -> FileEntry:
+
+def ingest_file(
+    file: SourceFile, chunker: Chunker, writer: ChunkWriter, progress: Progress | None
+) -> FileEntry:
     """Chunk, hash and store one file, streaming; return its manifest entry."""
-    whole = blake3.blake3()
+    whole = blake3.blake3(max_threads=blake3.blake3.AUTO)
     chunks: list[tuple[str, int]] = []
     size = 0
     try:
@@ -88,17 +125,14 @@ def ingest_file(file: SourceFile, writer: ChunkWriter, progress: Progress | None
         raise UnreadableFile(f"cannot read {file.source}: permission denied") from error
     with stream:
         try:
-            for block in iter_chunks(stream):
-                ids = [PREFIX + blake3.blake3(view).hexdigest() for view in block]
-                for view in block:
-                    whole.update(view)
-                writer.add(ids, block)
-                block_size = sum(len(view) for view in block)
-                chunks.extend(zip(ids, (len(view) for view in block), strict=True))
-                size += block_size
-                del block
+            for block in chunker.blocks(stream):
+                ids = [PREFIX + blake3.blake3(view).hexdigest() for view in block.chunks]
+                whole.update(block.data)
+                writer.add(ids, block.chunks)
+                chunks.extend(zip(ids, (len(view) for view in block.chunks), strict=True))
+                size += len(block.data)
                 if progress is not None:
-                    progress(block_size)
+                    progress(len(block.data))
         except OSError as error:
             reason = error.strerror or str(error)
             raise UnreadableFile(f"cannot read {file.source}: {reason}") from error

@@ -73,21 +73,32 @@ def pack_name(key: str) -> str | None:
 
 
 class PackBuilder:
-    """Appends chunks to one new pack; :meth:`finish` writes the index and commits it."""
+    """One new pack. :meth:`record` books a chunk's place (main thread); :meth:`write` and
+    :meth:`finish` do the I/O (possibly on a writer thread, in order)."""
 
     def __init__(self, backend: Backend) -> None:
         self._blob: BlobWriter = backend.new_blob()
-        self._blob.write(HEADER.pack(MAGIC, PACK_FORMAT, 0))
+        self._started = False
         self.size = HEADER_SIZE
         self.entries: list[PackEntry] = []
         self._index = bytearray()
 
-    def add(self, chunk_id: str, data: bytes | bytearray | memoryview) -> None:
-        length = len(data)
-        self._blob.write(data)
+    def record(self, chunk_id: str, length: int) -> None:
         self.entries.append(PackEntry(chunk_id, self.size, length))
         self._index += ENTRY.pack(raw_id(chunk_id), self.size, length)
         self.size += length
+
+    def write(self, parts: list[bytes | bytearray | memoryview]) -> None:
+        """Append the bytes of recorded chunks, in the order they were recorded."""
+        if not self._started:
+            parts = [HEADER.pack(MAGIC, PACK_FORMAT, 0), *parts]
+            self._started = True
+        self._blob.write_many(parts)
+
+    def add(self, chunk_id: str, data: bytes | bytearray | memoryview) -> None:
+        """Record and write one chunk."""
+        self.record(chunk_id, len(data))
+        self.write([data])
 
     @property
     def full(self) -> bool:
@@ -98,10 +109,10 @@ class PackBuilder:
         index = bytes(self._index)
         digest = blake3.blake3(index).digest()
         name = digest.hex()
-        self._blob.write(index)
-        self._blob.write(FOOTER.pack(self.size, len(self.entries), 0, digest, INDEX_MAGIC))
-        self.size += len(index) + FOOTER_SIZE
+        footer = FOOTER.pack(self.size, len(self.entries), 0, digest, INDEX_MAGIC)
+        self.write([index, footer])
         self._blob.commit(pack_key(name))
+        self.size += len(index) + FOOTER_SIZE
         return name
 
     def abort(self) -> None:

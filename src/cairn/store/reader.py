@@ -14,7 +14,7 @@ from cairn.store.backends.base import Backend
 from cairn.store.index import ChunkLocation
 from cairn.store.pack import pack_key
 
-__all__ = ["MAX_READ", "read_chunks", "verify_chunk"]
+__all__ = ["MAX_READ", "read_chunks", "read_spans", "verify_chunk"]
 
 MAX_READ = 16 * 1024 * 1024
 
@@ -77,11 +77,8 @@ def _fetch(backend: Backend, part: _Range) -> bytes:
     return data
 
 
-def read_chunks(
-    backend: Backend, wanted: Sequence[tuple[str, ChunkLocation]]
-) -> Iterator[tuple[str, memoryview]]:
-    """Yield ``(id, bytes)`` for ``wanted`` in order, each verified before it is yielded."""
-    plan = _plan(wanted)
+def _fetched(backend: Backend, plan: list[_Range]) -> Iterator[tuple[_Range, memoryview]]:
+    """Each range's bytes, the next one read ahead on a thread while this one is used."""
     if not plan:
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cairn-read") as pool:
@@ -90,7 +87,40 @@ def read_chunks(
             data = memoryview(ahead.result())
             if index + 1 < len(plan):
                 ahead = pool.submit(_fetch, backend, plan[index + 1])
-            for chunk_id, offset, length in part.chunks:
-                view = data[offset : offset + length]
-                verify_chunk(chunk_id, view, pack_key(part.pack))
-                yield chunk_id, view
+            yield part, data
+
+
+def read_chunks(
+    backend: Backend, wanted: Sequence[tuple[str, ChunkLocation]]
+) -> Iterator[tuple[str, memoryview]]:
+    """Yield ``(id, bytes)`` for ``wanted`` in order, each verified before it is yielded."""
+    for part, data in _fetched(backend, _plan(wanted)):
+        for chunk_id, offset, length in part.chunks:
+            view = data[offset : offset + length]
+            verify_chunk(chunk_id, view, pack_key(part.pack))
+            yield chunk_id, view
+
+
+def read_spans(
+    backend: Backend, wanted: Sequence[tuple[str, ChunkLocation]], breaks: set[int]
+) -> Iterator[tuple[memoryview, int]]:
+    """Yield ``(bytes, number of chunks)``: runs of verified chunks contiguous in one read.
+
+    A run never crosses an index in ``breaks`` (where the next file starts).
+    """
+    position = 0
+    for part, data in _fetched(backend, _plan(wanted)):
+        start = end = count = 0
+        for chunk_id, offset, length in part.chunks:
+            view = data[offset : offset + length]
+            verify_chunk(chunk_id, view, pack_key(part.pack))
+            if count and (position in breaks or offset != end):
+                yield data[start:end], count
+                count = 0
+            if not count:
+                start = offset
+            end = offset + length
+            count += 1
+            position += 1
+        if count:
+            yield data[start:end], count

@@ -13,7 +13,7 @@ from cairn.digest import canonical_json, parse
 from cairn.errors import ChunkMissing, CorruptData, NotFound, StoreFormatError
 from cairn.store.backends.base import Backend
 from cairn.store.checkout import open_reader, write_checkout
-from cairn.store.chunker import AVG_SIZE, MAX_SIZE, MIN_SIZE
+from cairn.store.chunker import AVG_SIZE, MAX_SIZE, MIN_SIZE, Chunker
 from cairn.store.index import ChunkLocation, IndexCache
 from cairn.store.ingest import ChunkWriter, ingest_file
 from cairn.store.manifest import Snapshot, decode_manifest, encode_manifest, manifest_key
@@ -150,12 +150,15 @@ class Store:
         for _ in range(_MAX_GC_RETRIES):
             self._start_write()
             writer = ChunkWriter(self.backend, self.index)
+            chunker = Chunker()
             try:
-                entries = [ingest_file(file, writer, progress) for file in files]
+                entries = [ingest_file(file, chunker, writer, progress) for file in files]
                 writer.flush()
             except BaseException:
                 writer.abort()
                 raise
+            finally:
+                writer.close()
             manifest = encode_manifest(entries)
             snapshot = decode_manifest(manifest)
             self.backend.put(manifest_key(snapshot.digest), manifest)

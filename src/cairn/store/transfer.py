@@ -49,6 +49,8 @@ def import_chunks(store: Store, chunks: Iterable[tuple[str, bytes]]) -> int:
     except BaseException:
         writer.abort()
         raise
+    finally:
+        writer.close()
     return written
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -25,6 +25,9 @@ class BlobWriter(Protocol):
     """An object being written; invisible under any key until :meth:`commit`."""
 
     def write(self, data: bytes | bytearray | memoryview) -> None: ...
+
+    def write_many(self, parts: Sequence[bytes | bytearray | memoryview]) -> None:
+        """Append several buffers (one gathered write where the backend can)."""
 
     def commit(self, key: str) -> None:
         """Make the bytes durable and visible under ``key`` (atomically)."""

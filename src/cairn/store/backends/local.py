@@ -7,7 +7,7 @@ import fcntl
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -17,6 +17,7 @@ from cairn.store.backends.base import ObjectInfo, check_key
 
 __all__ = ["LocalBackend", "fsync_dir"]
 
+_IOV_MAX = 1024
 TMP_DIR = "tmp"
 LOCK_DIR = "locks"
 
@@ -50,12 +51,21 @@ class _LocalBlob:
         fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)  # "still being written" for gc
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.write_many([data])
+
+    def write_many(self, parts: Sequence[bytes | bytearray | memoryview]) -> None:
         assert self._file is not None, "write after commit or abort"
+        fd = self._file.fileno()
+        pending = [memoryview(part).cast("B") for part in parts if len(part)]
+        start = 0
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(self._file.fileno(), view)
-                view = view[written:]
+            while start < len(pending):
+                written = os.writev(fd, pending[start : start + _IOV_MAX])
+                while start < len(pending) and written >= len(pending[start]):
+                    written -= len(pending[start])
+                    start += 1
+                if written:
+                    pending[start] = pending[start][written:]
         except OSError as error:
             self.abort()
             raise write_failed(error, f"a pack in {self._backend.root}") from error

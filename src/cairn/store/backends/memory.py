@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from cairn.errors import LockTimeout
@@ -24,6 +24,10 @@ class _MemoryBlob:
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self._buffer += data
+
+    def write_many(self, parts: Sequence[bytes | bytearray | memoryview]) -> None:
+        for part in parts:
+            self._buffer += part
 
     def commit(self, key: str) -> None:
         self._backend.put(key, bytes(self._buffer))

@@ -7,7 +7,7 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,10 @@ class _SpooledUpload:
                 f"could not spool a pack for {self._backend.url} to {self._file.name}: {error}",
                 "free space in the temporary folder (TMPDIR) and retry",
             ) from error
+
+    def write_many(self, parts: Sequence[bytes | bytearray | memoryview]) -> None:
+        for part in parts:
+            self.write(part)
 
     def commit(self, key: str) -> None:
         import obstore

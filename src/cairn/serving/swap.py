@@ -3,7 +3,7 @@
 A *watcher* reports "``slot``'s ref now names version N" (or None: the alias was deleted).
 :class:`PollingWatcher` asks the registry every ``interval`` seconds (one indexed query per
 alias); :class:`StreamWatcher` follows a registry that offers an event stream
-(``stream_events(after=seq)``, the remote registry's SSE feed) and is picked automatically when
+(``follow()``, the remote registry's server-sent events) and is picked automatically when
 the registry has one.
 
 The swap (:meth:`Swapper.switch`): load the new version beside the old one in a worker thread,
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from pathlib import Path
@@ -73,46 +74,60 @@ class PollingWatcher:
 
 
 class StreamWatcher:
-    """Follow ``registry.stream_events(after=seq)`` (an iterator of events, e.g. SSE): on an
-    ``alias.*`` event about a followed alias, re-resolve it. Falls back to polling on error."""
+    """Follow a remote registry's event stream (``registry.follow()``, server-sent events): on
+    an ``alias.*`` event about a followed alias, re-resolve it. If the stream ends or fails,
+    fall back to polling."""
 
     def __init__(
         self, registry: Any, slots: Iterable[Slot], executor: Executor, interval: float
     ) -> None:
         self.registry = registry
         self.slots = [s for s in slots if s.follows]
+        self.executor = executor
         self.poller = PollingWatcher(registry, self.slots, executor, interval)
 
     async def run(self, on_change: OnChange) -> None:
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        subjects = {f"{s.model}@{s.alias}": s for s in self.slots if s.alias}
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        by_subject = {f"{s.model}@{s.alias}": s for s in self.slots if s.alias}
+        latest = {s.model: s for s in self.slots if not s.alias}
 
         def pump() -> None:
-            events: Iterator[Any] = self.registry.stream_events(after=0)
-            for event in events:
-                if str(getattr(event, "action", "")).startswith("alias."):
-                    loop.call_soon_threadsafe(queue.put_nowait, str(event.subject))
+            try:
+                events: Iterator[Any] = self.registry.follow(after=None)
+                for event in events:
+                    action, subject = str(event.action), str(event.subject)
+                    if action.startswith("alias.") or subject.split("/")[0] in latest:
+                        loop.call_soon_threadsafe(queue.put_nowait, subject)
+            except Exception as exc:
+                log.warning("cairn: event stream failed (%s); polling instead", exc)
+            loop.call_soon_threadsafe(queue.put_nowait, None)
 
-        task = loop.run_in_executor(None, pump)
-        try:
-            while not task.done():
-                subject = await queue.get()
-                slot = subjects.get(subject)
-                if slot is not None:
-                    number = await loop.run_in_executor(None, _current_number, self.registry, slot)
-                    if number != slot.target:
-                        await on_change(slot, number)
-        finally:
-            if task.done() and task.exception() is not None:
-                log.warning("cairn: event stream ended (%s); polling", task.exception())
+        threading.Thread(target=pump, name="cairn-events", daemon=True).start()
+        # moves between the first load and the stream's start: check each alias once
+        for slot in self.slots:
+            await self._check(slot, on_change)
+        while (subject := await queue.get()) is not None:
+            moved = by_subject.get(subject) or latest.get(subject.split("/")[0])
+            if moved is not None:
+                await self._check(moved, on_change)
         await self.poller.run(on_change)
+
+    async def _check(self, slot: Slot, on_change: OnChange) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            number = await loop.run_in_executor(self.executor, _current_number, self.registry, slot)
+        except Exception:
+            log.warning("cairn: cannot resolve %s", slot.ref, exc_info=True)
+            return
+        if number != slot.target:
+            await on_change(slot, number)
 
 
 def make_watcher(
     registry: Any, slots: Iterable[Slot], executor: Executor, interval: float
 ) -> Watcher:
-    if hasattr(registry, "stream_events"):
+    if callable(getattr(registry, "follow", None)):
         return StreamWatcher(registry, slots, executor, interval)
     return PollingWatcher(registry, slots, executor, interval)
 

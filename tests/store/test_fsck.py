@@ -34,7 +34,7 @@ def test_healthy_store_passes(store: Store, tmp_path: Path) -> None:
     assert report.checked_snapshots == 1 and report.checked_packs == 1
     assert report.checked_chunks == len(snapshot.chunk_ids())
     assert report.checked_bytes == snapshot.size
-    assert report.lines()[0].endswith("ok")
+    assert report.summary()[0].endswith("ok")
 
 
 def test_flipped_byte_is_named_on_read_and_by_fsck(store: Store, tmp_path: Path) -> None:
@@ -63,7 +63,7 @@ def test_flipped_byte_is_named_on_read_and_by_fsck(store: Store, tmp_path: Path)
     assert report.damaged_chunks == (victim,)
     assert report.damaged_snapshots == (snapshot.digest,)
     assert report.damaged_files == ((snapshot.digest, "w.bin"),)
-    assert any(victim in line for line in report.lines())
+    assert any(victim in line for line in report.summary())
     with store.open_file(snapshot.digest, "other.bin") as f:  # the rest still reads
         assert f.read() == (tmp_path / "m" / "other.bin").read_bytes()
 

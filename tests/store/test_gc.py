@@ -68,7 +68,7 @@ def test_dry_run_changes_nothing(store: Store, tmp_path: Path) -> None:
     before = pack_keys(store)
     report = store.gc([], grace=0, dry_run=True)
     assert report.dry_run and report.manifests_deleted == (snapshot.digest,)
-    assert report.lines()[0].startswith("would free")
+    assert report.summary()[0].startswith("would free")
     assert pack_keys(store) == before and store.has_snapshot(snapshot.digest)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -191,3 +192,44 @@ def test_index_cache_is_rebuilt_when_lost(tmp_path: Path) -> None:
         assert second.missing(second.snapshot(digest).chunk_ids()) == []
         second.checkout(digest, tmp_path / "out")
     assert files_of(tmp_path / "out") == files_of(source)
+
+
+def test_repeated_chunks_are_stored_once_and_read_back(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "zeros.bin").write_bytes(bytes(3_000_000))
+    (tmp_path / "m" / "copy.bin").write_bytes(bytes(3_000_000))
+    snapshot = store.put_tree(tmp_path / "m")
+    assert len(snapshot.chunk_ids()) <= 2  # full-size zero chunks plus the tail
+    assert store.fsck().checked_chunks == len(snapshot.chunk_ids())
+    store.checkout(snapshot.digest, tmp_path / "out")
+    assert files_of(tmp_path / "out") == files_of(tmp_path / "m")
+
+
+def test_a_files_new_chunks_sit_together_in_order(local_store: Store, tmp_path: Path) -> None:
+    from cairn.store.pack import pack_name, read_pack_index
+
+    write_random(tmp_path / "m" / "a.bin", 1_500_000, seed=1)
+    write_random(tmp_path / "m" / "b.bin", 1_500_000, seed=2)
+    snapshot = local_store.put_tree(tmp_path / "m")
+    (info,) = list(local_store.backend.list("packs/"))
+    name = pack_name(info.key)
+    assert name is not None
+    entries, _ = read_pack_index(local_store.backend, name)
+    in_file_order = [chunk_id for entry in snapshot.files for chunk_id, _ in entry.chunks]
+    assert [entry.chunk_id for entry in entries] == in_file_order
+    assert all(a.offset + a.length == b.offset for a, b in itertools.pairwise(entries))
+
+
+@pytest.mark.parametrize("url", ["s3://", "ftp://host/x"])
+def test_bad_store_urls_are_refused(url: str) -> None:
+    from cairn.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match=url.split(":")[0]):
+        open_store(url)
+
+
+def test_a_single_file_is_stored_by_its_name(store: Store, tmp_path: Path) -> None:
+    path = write_random(tmp_path / "model.safetensors", 70_000)
+    snapshot = store.put_tree(path)
+    assert [f.path for f in snapshot.files] == ["model.safetensors"]
+    assert snapshot.digest == store.put_tree([path]).digest

@@ -45,7 +45,7 @@ class FsckReport:
             or self.missing_chunks
         )
 
-    def lines(self) -> list[str]:
+    def summary(self) -> list[str]:
         """A human summary: one line of totals, then one line per problem."""
         head = (
             f"checked {self.checked_packs} packs, {self.checked_chunks} chunks "

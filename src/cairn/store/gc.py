@@ -50,7 +50,7 @@ class GcReport:
     packs_kept: int
     unknown_keep: tuple[str, ...]
 
-    def lines(self) -> list[str]:
+    def summary(self) -> list[str]:
         verb = "would free" if self.dry_run else "freed"
         lines = [
             f"{verb} {self.bytes_freed} bytes: {len(self.packs_deleted)} packs deleted, "

@@ -43,13 +43,17 @@ def check_relative_path(path: str) -> str:
 
 
 def collect_files(source: Path | Sequence[Path]) -> list[SourceFile]:
-    """Every file to snapshot, sorted by artifact path; refuses anything unsafe, naming it."""
+    """Every file to snapshot, sorted by artifact path; refuses anything unsafe, naming it.
+
+    A folder gives the files under it, relative to it; a list gives each file by its name and
+    each folder by its name plus the relative paths inside; a single file is stored by its name.
+    """
     found: dict[str, SourceFile] = {}
+    if isinstance(source, (str, os.PathLike)) and not Path(source).is_dir():
+        source = [Path(source)]  # one file: stored under its name
     if isinstance(source, (str, os.PathLike)):
-        root = Path(source)
-        if not root.is_dir():
-            raise InvalidPath(f"{root} is not a directory", "pass a folder or a list of files")
-        _walk(root.resolve(), root.resolve(), "", found, set())
+        root = Path(source).resolve()
+        _walk(root, root, "", found, set())
     else:
         for item in source:
             item = Path(item)

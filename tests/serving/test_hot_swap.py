@@ -39,7 +39,9 @@ def test_ten_alias_moves_under_load_fail_no_request(
                     continue
                 body = r.json() if r.status_code == 200 else {}
                 version = body.get("version")
-                right = version is not None and body["predictions"] == model_registry.expected[version]
+                right = (
+                    version is not None and body["predictions"] == model_registry.expected[version]
+                )
                 with lock:
                     results.append((r.status_code, version, right))
 

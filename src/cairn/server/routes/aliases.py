@@ -18,7 +18,8 @@ router = APIRouter(prefix="/api/v1", tags=["aliases"])
 Name = Annotated[str, Field(min_length=1, max_length=128)]
 PathName = Annotated[str, Path(min_length=1, max_length=128)]
 Alias = Annotated[str, Path(min_length=1, max_length=64)]
-Expected = int | None | Literal["any"]
+VersionNumber = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Expected = VersionNumber | None | Literal["any"]
 
 
 def _expected(value: Expected) -> Any:
@@ -28,7 +29,9 @@ def _expected(value: Expected) -> Any:
 class AliasSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int | str = Field(description="a number, or a ref of the same model")
+    version: VersionNumber | Annotated[str, Field(max_length=300)] = Field(
+        description="a number, or a ref of the same model"
+    )
     expected: Expected = Field("any", description="compare-and-set: the version seen, or null")
     reason: str | None = Field(None, max_length=2000)
 

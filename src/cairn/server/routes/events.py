@@ -49,7 +49,7 @@ def _read_events(
 @router.get("/events", response_model=list[Event])
 def list_events(
     ctx: Ctx,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     subject: Filter = None,
     action: Filter = None,
@@ -68,7 +68,7 @@ def _frame(event: Event) -> bytes:
 async def stream_events(
     request: Request,
     ctx: Ctx,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
     action: Filter = None,
     model: Filter = None,
     last_event_id: Annotated[str | None, Header(max_length=30)] = None,

@@ -23,7 +23,9 @@ class NewWebhook(BaseModel):
     actions: list[str] = Field(default_factory=list, max_length=50, description="e.g. alias.*")
     model: str | None = Field(None, max_length=128)
     secret: str | None = Field(None, max_length=200, description="whsec_…; generated if absent")
-    from_seq: int | None = Field(None, ge=1, description="also deliver events from this seq")
+    from_seq: int | None = Field(
+        None, ge=1, le=2**62, description="also deliver events from this seq"
+    )
 
 
 class CreatedWebhook(BaseModel):
@@ -34,7 +36,7 @@ class CreatedWebhook(BaseModel):
 class Replay(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    from_seq: int = Field(ge=1)
+    from_seq: int = Field(ge=1, le=2**62)
 
 
 @router.get("/webhooks", response_model=list[WebhookInfo])

@@ -1,19 +1,21 @@
 """Writing files into packs: chunk, hash, skip what the store has, append the rest in order.
 
-The main thread chunks and hashes (FastCDC and BLAKE3 hold the GIL); one writer thread does the
-pack writes, fsyncs and index updates (which release it), one block behind.
+The calling thread reads and cuts (FastCDC holds the GIL), a hashing thread computes BLAKE3
+(which releases it), and a writer thread does the pack writes, fsyncs and index updates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
 
 import blake3
 
 from cairn.digest import PREFIX
 from cairn.errors import UnreadableFile
 from cairn.store.backends.base import Backend
-from cairn.store.chunker import Chunker
+from cairn.store.chunker import Block, Chunker
 from cairn.store.index import IndexCache
 from cairn.store.manifest import FileEntry, normalize_mode
 from cairn.store.pack import PackBuilder
@@ -112,30 +114,58 @@ class ChunkWriter:
         self._io.close()
 
 
+def _hash_block(block: Block, whole: Any) -> list[str]:
+    """Chunk ids of a block, and the block into the whole-file hash (BLAKE3 drops the GIL)."""
+    ids = [PREFIX + blake3.blake3(view).hexdigest() for view in block.chunks]
+    whole.update(block.data)
+    return ids
+
+
 def ingest_file(
-    file: SourceFile, chunker: Chunker, writer: ChunkWriter, progress: Progress | None
+    file: SourceFile,
+    chunker: Chunker,
+    writer: ChunkWriter,
+    hashing: ThreadPoolExecutor,
+    progress: Progress | None,
 ) -> FileEntry:
-    """Chunk, hash and store one file, streaming; return its manifest entry."""
-    whole = blake3.blake3(max_threads=blake3.blake3.AUTO)
+    """Chunk, hash and store one file, streaming; return its manifest entry.
+
+    Three stages overlap: this thread reads and cuts block k+1 while the hashing thread hashes
+    block k and the writer thread writes the new chunks of block k-1.
+    """
+    whole = blake3.blake3()
     chunks: list[tuple[str, int]] = []
     size = 0
+
+    def store(block: Block, hashed: Future[list[str]]) -> None:
+        nonlocal size
+        ids = hashed.result()
+        writer.add(ids, block.chunks)
+        chunks.extend(zip(ids, (len(view) for view in block.chunks), strict=True))
+        size += len(block.data)
+        if progress is not None:
+            progress(len(block.data))
+
     try:
         stream = file.source.open("rb", buffering=0)
     except PermissionError as error:
         raise UnreadableFile(f"cannot read {file.source}: permission denied") from error
     with stream:
+        waiting: tuple[Block, Future[list[str]]] | None = None
         try:
             for block in chunker.blocks(stream):
-                ids = [PREFIX + blake3.blake3(view).hexdigest() for view in block.chunks]
-                whole.update(block.data)
-                writer.add(ids, block.chunks)
-                chunks.extend(zip(ids, (len(view) for view in block.chunks), strict=True))
-                size += len(block.data)
-                if progress is not None:
-                    progress(len(block.data))
+                hashed = hashing.submit(_hash_block, block, whole)
+                if waiting is not None:
+                    store(*waiting)
+                waiting = (block, hashed)
         except OSError as error:
             reason = error.strerror or str(error)
             raise UnreadableFile(f"cannot read {file.source}: {reason}") from error
+        finally:
+            if waiting is not None:
+                wait([waiting[1]])
+        if waiting is not None:
+            store(*waiting)
     return FileEntry(
         path=file.path,
         size=size,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -151,14 +152,16 @@ class Store:
             self._start_write()
             writer = ChunkWriter(self.backend, self.index)
             chunker = Chunker()
+            hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cairn-hash")
             try:
-                entries = [ingest_file(file, chunker, writer, progress) for file in files]
+                entries = [ingest_file(f, chunker, writer, hashing, progress) for f in files]
                 writer.flush()
             except BaseException:
                 writer.abort()
                 raise
             finally:
                 writer.close()
+                hashing.shutdown()
             manifest = encode_manifest(entries)
             snapshot = decode_manifest(manifest)
             self.backend.put(manifest_key(snapshot.digest), manifest)

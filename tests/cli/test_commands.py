@@ -98,7 +98,9 @@ def test_get_archive_delete_gc_fsck_audit(cli: Cli, model_dir: Path, tmp_path: P
     assert cli("gc", "--grace", "0").code == 0
     assert cli("fsck").code == 0
     events = cli("audit", "log", "--json").json()
-    assert {"version.create", "version.update"} <= {e["action"] for e in events}
+    assert {"version.create", "version.archive", "version.delete", "version.purge"} <= {
+        e["action"] for e in events
+    }
     assert cli("audit", "verify").code == 0
 
 

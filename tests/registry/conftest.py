@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import random
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,6 @@ def artifact(tmp_path: Path) -> Path:
     """A small model folder: weights and a config."""
     root = tmp_path / "artifact"
     root.mkdir()
-    (root / "weights.bin").write_bytes(bytes(range(256)) * 1000)
+    (root / "weights.bin").write_bytes(random.Random(0).randbytes(1_000_000))
     (root / "config.json").write_text('{"depth": 4}')
     return root

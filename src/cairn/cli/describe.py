@@ -60,6 +60,14 @@ def describe_version(v: VersionRecord) -> None:
             console.print(_kv_table(title, dict(sorted(values.items()))))
 
 
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return escape(str(value))
+
+
 def _change_rows(title: str, changes: list[Change]) -> None:
     if not changes:
         return
@@ -68,12 +76,7 @@ def _change_rows(title: str, changes: list[Change]) -> None:
         table.add_column(column)
     for c in changes:
         delta = "" if c.delta is None else f"{c.delta:+.6g}"
-        table.add_row(
-            escape(c.key),
-            "" if c.old is None else escape(str(c.old)),
-            "" if c.new is None else escape(str(c.new)),
-            delta,
-        )
+        table.add_row(escape(c.key), _cell(c.old), _cell(c.new), delta)
     console.print(table)
 
 

@@ -56,7 +56,7 @@ def log(
     total = sum(_size(p) for p in paths)
     with progress_bar(f"logging {model}", total) as advance:
         v = reg.log(
-            paths,
+            paths[0] if len(paths) == 1 else paths,  # one folder: its contents, not its name
             model=model,
             params=dict(parse_param(p) for p in param or []),
             metrics=dict(parse_metric(m) for m in metric or []),

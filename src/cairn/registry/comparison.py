@@ -81,17 +81,20 @@ def _changes(old: Mapping[str, Any], new: Mapping[str, Any], *, numeric: bool) -
 
 
 def _lineage(a: VersionRecord, b: VersionRecord) -> list[Change]:
-    parents = _changes(
-        {str(p): True for p in a.parents}, {str(p): True for p in b.parents}, numeric=False
-    )
+    old_parents = {str(p) for p in a.parents}
+    new_parents = {str(p) for p in b.parents}
+    parents = [
+        Change(
+            key="parent", old=p if p in old_parents else None, new=p if p in new_parents else None
+        )
+        for p in sorted(old_parents ^ new_parents)
+    ]
     datasets = _changes(
         {d.name: d.digest or d.uri for d in a.datasets},
         {d.name: d.digest or d.uri for d in b.datasets},
         numeric=False,
     )
-    return [Change(key=f"parent {c.key}", old=c.old, new=c.new) for c in parents] + [
-        Change(key=f"dataset {c.key}", old=c.old, new=c.new) for c in datasets
-    ]
+    return parents + [Change(key=f"dataset {c.key}", old=c.old, new=c.new) for c in datasets]
 
 
 def _files(sa: Snapshot, sb: Snapshot) -> tuple[list[FileChange], int]:

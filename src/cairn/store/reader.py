@@ -16,7 +16,8 @@ from cairn.store.pack import pack_key
 
 __all__ = ["MAX_READ", "read_chunks", "read_spans", "verify_chunk"]
 
-MAX_READ = 16 * 1024 * 1024
+MAX_READ = 4 * 1024 * 1024
+READ_RING = 5
 
 
 @dataclass
@@ -60,33 +61,62 @@ def _plan(wanted: Sequence[tuple[str, ChunkLocation]]) -> list[_Range]:
     return ranges
 
 
-def _fetch(backend: Backend, part: _Range) -> bytes:
+def _missing_pack(key: str, part: _Range) -> ChunkMissing:
+    return ChunkMissing(
+        f"pack {key} holding chunk {part.chunks[0][0]} is gone",
+        "run cairn fsck; restore the version from another registry (cairn pull)",
+    )
+
+
+def _truncated(key: str, part: _Range) -> CorruptData:
+    return CorruptData(
+        f"pack {key} is truncated: chunk {part.chunks[-1][0]} is cut short",
+        "run cairn fsck to list the damaged versions",
+    )
+
+
+def _fetch(backend: Backend, part: _Range, into: bytearray | None) -> memoryview:
+    """The bytes of one range: read into a reused buffer where the backend can."""
     key = pack_key(part.pack)
+    size = part.end - part.start
     try:
+        if into is not None:
+            view = memoryview(into)[:size]
+            if backend.read_into(key, part.start, view) != size:  # type: ignore[attr-defined]
+                raise _truncated(key, part)
+            return view
         data = backend.get(key, part.start, part.end)
     except KeyError:
-        raise ChunkMissing(
-            f"pack {key} holding chunk {part.chunks[0][0]} is gone",
-            "run cairn fsck; restore the version from another registry (cairn pull)",
-        ) from None
-    if len(data) != part.end - part.start:
-        raise CorruptData(
-            f"pack {key} is truncated: chunk {part.chunks[-1][0]} is cut short",
-            "run cairn fsck to list the damaged versions",
-        )
-    return data
+        raise _missing_pack(key, part) from None
+    if len(data) != size:
+        raise _truncated(key, part)
+    return memoryview(data)
 
 
 def _fetched(backend: Backend, plan: list[_Range]) -> Iterator[tuple[_Range, memoryview]]:
-    """Each range's bytes, the next one read ahead on a thread while this one is used."""
+    """Each range's bytes, the next one read ahead on a thread while this one is used.
+
+    On a backend with ``read_into`` the ranges go through a ring of ``READ_RING`` buffers: the
+    bytes of a range stay valid until ``READ_RING - 2`` further ranges have been yielded.
+    """
     if not plan:
         return
+    ring: list[bytearray] | None = [] if hasattr(backend, "read_into") else None
+
+    def buffer(index: int) -> bytearray | None:
+        if ring is None:
+            return None
+        if len(ring) < READ_RING:
+            ring.append(bytearray(MAX_READ))
+            return ring[-1]
+        return ring[index % READ_RING]
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cairn-read") as pool:
-        ahead: Future[bytes] = pool.submit(_fetch, backend, plan[0])
+        ahead: Future[memoryview] = pool.submit(_fetch, backend, plan[0], buffer(0))
         for index, part in enumerate(plan):
-            data = memoryview(ahead.result())
+            data = ahead.result()
             if index + 1 < len(plan):
-                ahead = pool.submit(_fetch, backend, plan[index + 1])
+                ahead = pool.submit(_fetch, backend, plan[index + 1], buffer(index + 1))
             yield part, data
 
 

@@ -119,6 +119,23 @@ class LocalBackend:
         except FileNotFoundError:
             raise KeyError(key) from None
 
+    def read_into(self, key: str, start: int, buffer: memoryview) -> int:
+        """Read ``len(buffer)`` bytes of ``key`` from ``start`` into ``buffer``; bytes read."""
+        try:
+            fd = os.open(self.path(key), os.O_RDONLY)
+        except FileNotFoundError:
+            raise KeyError(key) from None
+        try:
+            done = 0
+            while done < len(buffer):
+                count = os.preadv(fd, [buffer[done:]], start + done)
+                if count == 0:
+                    break
+                done += count
+            return done
+        finally:
+            os.close(fd)
+
     def size(self, key: str) -> int:
         try:
             return self.path(key).stat().st_size

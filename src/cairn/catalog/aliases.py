@@ -10,8 +10,8 @@ from sqlalchemy.engine import Connection
 from cairn.catalog.base import ANY, Expected
 from cairn.catalog.events import ChainWriter
 from cairn.catalog.records import AliasMove, VersionRecord
-from cairn.catalog.rows import AnyRow, row_to_version, version_select
-from cairn.catalog.schema import AliasMoveRow, AliasRow, ModelRow, VersionRow
+from cairn.catalog.rows import VERSION_BY_ALIAS, AnyRow, row_to_version
+from cairn.catalog.schema import ALIAS_MOVES, ALIASES, MODELS, VERSIONS
 from cairn.catalog.versions import VersionOps
 from cairn.errors import AliasConflict, InvalidInput
 from cairn.refs import check_alias, check_name
@@ -19,13 +19,13 @@ from cairn.refs import check_alias, check_name
 __all__ = ["AliasOps"]
 
 _MOVE_COLUMNS = (
-    AliasMoveRow.alias,
-    AliasMoveRow.from_version,
-    AliasMoveRow.to_version,
-    AliasMoveRow.actor,
-    AliasMoveRow.time,
-    AliasMoveRow.reason,
-    AliasMoveRow.seq,
+    ALIAS_MOVES.c.alias,
+    ALIAS_MOVES.c.from_version,
+    ALIAS_MOVES.c.to_version,
+    ALIAS_MOVES.c.actor,
+    ALIAS_MOVES.c.time,
+    ALIAS_MOVES.c.reason,
+    ALIAS_MOVES.c.seq,
 )
 
 
@@ -45,9 +45,9 @@ def _move(model: str, row: AnyRow) -> AliasMove:
 class AliasOps(VersionOps):
     def _current_alias(self, conn: Connection, model_id: int, alias: str) -> int | None:
         number = conn.execute(
-            sa.select(VersionRow.number)
-            .join(AliasRow, AliasRow.version_id == VersionRow.id)
-            .where(AliasRow.model_id == model_id, AliasRow.alias == alias)
+            sa.select(VERSIONS.c.number)
+            .join(ALIASES, ALIASES.c.version_id == VERSIONS.c.id)
+            .where(ALIASES.c.model_id == model_id, ALIASES.c.alias == alias)
         ).scalar()
         return None if number is None else int(number)
 
@@ -93,7 +93,7 @@ class AliasOps(VersionOps):
             after={"version": target, "reason": reason},
         )
         chain.conn.execute(
-            sa.insert(AliasMoveRow).values(
+            sa.insert(ALIAS_MOVES).values(
                 model_id=model_id,
                 alias=alias,
                 from_version=current,
@@ -136,8 +136,8 @@ class AliasOps(VersionOps):
             conn = chain.conn
             model_id = self._model_id(conn, model)
             target = conn.execute(
-                sa.select(VersionRow.id, VersionRow.status).where(
-                    VersionRow.model_id == model_id, VersionRow.number == number
+                sa.select(VERSIONS.c.id, VERSIONS.c.status).where(
+                    VERSIONS.c.model_id == model_id, VERSIONS.c.number == number
                 )
             ).first()
             if target is None:
@@ -151,14 +151,14 @@ class AliasOps(VersionOps):
             self._check_expected(model, alias, current, expected)
             if current is None:
                 conn.execute(
-                    sa.insert(AliasRow).values(
+                    sa.insert(ALIASES).values(
                         model_id=model_id, alias=alias, version_id=target.id, updated=chain.now
                     )
                 )
             else:
                 conn.execute(
-                    sa.update(AliasRow)
-                    .where(AliasRow.model_id == model_id, AliasRow.alias == alias)
+                    sa.update(ALIASES)
+                    .where(ALIASES.c.model_id == model_id, ALIASES.c.alias == alias)
                     .values(version_id=target.id, updated=chain.now)
                 )
             return self._record_move(
@@ -192,7 +192,7 @@ class AliasOps(VersionOps):
             if current is None:  # expected=None and it does not exist: nothing to remove
                 raise self._alias_not_found(conn, model_id, model, alias)
             conn.execute(
-                sa.delete(AliasRow).where(AliasRow.model_id == model_id, AliasRow.alias == alias)
+                sa.delete(ALIASES).where(ALIASES.c.model_id == model_id, ALIASES.c.alias == alias)
             )
             return self._record_move(
                 chain,
@@ -207,12 +207,8 @@ class AliasOps(VersionOps):
 
     def resolve_alias(self, model: str, alias: str) -> VersionRecord:
         """The version ``model@alias`` points at, in one query."""
-        with self._read() as conn:
-            row = conn.execute(
-                version_select()
-                .join(AliasRow, AliasRow.version_id == VersionRow.id)
-                .where(ModelRow.name == model, AliasRow.alias == alias)
-            ).first()
+        with self._read(single=True) as conn:
+            row = conn.execute(VERSION_BY_ALIAS, {"model": model, "alias": alias}).first()
             if row is None:
                 check_name(model)
                 check_alias(alias)
@@ -223,10 +219,10 @@ class AliasOps(VersionOps):
         """The version number ``model@alias`` points at."""
         with self._read() as conn:
             number = conn.execute(
-                sa.select(VersionRow.number)
-                .join(AliasRow, AliasRow.version_id == VersionRow.id)
-                .join(ModelRow, ModelRow.id == AliasRow.model_id)
-                .where(ModelRow.name == model, AliasRow.alias == alias)
+                sa.select(VERSIONS.c.number)
+                .join(ALIASES, ALIASES.c.version_id == VERSIONS.c.id)
+                .join(MODELS, MODELS.c.id == ALIASES.c.model_id)
+                .where(MODELS.c.name == model, ALIASES.c.alias == alias)
             ).scalar()
             if number is None:
                 raise self._alias_not_found(conn, self._model_id(conn, model), model, alias)
@@ -236,10 +232,10 @@ class AliasOps(VersionOps):
         with self._read() as conn:
             model_id = self._model_id(conn, model)
             rows = conn.execute(
-                sa.select(AliasRow.alias, VersionRow.number)
-                .join(VersionRow, VersionRow.id == AliasRow.version_id)
-                .where(AliasRow.model_id == model_id)
-                .order_by(AliasRow.alias)
+                sa.select(ALIASES.c.alias, VERSIONS.c.number)
+                .join(VERSIONS, VERSIONS.c.id == ALIASES.c.version_id)
+                .where(ALIASES.c.model_id == model_id)
+                .order_by(ALIASES.c.alias)
             ).all()
             return {alias: int(number) for alias, number in rows}
 
@@ -249,8 +245,8 @@ class AliasOps(VersionOps):
             model_id = self._model_id(conn, model)
             rows = conn.execute(
                 sa.select(*_MOVE_COLUMNS)
-                .where(AliasMoveRow.model_id == model_id, AliasMoveRow.alias == alias)
-                .order_by(AliasMoveRow.seq.desc())
+                .where(ALIAS_MOVES.c.model_id == model_id, ALIAS_MOVES.c.alias == alias)
+                .order_by(ALIAS_MOVES.c.seq.desc())
             ).all()
             if not rows:
                 raise self._alias_not_found(conn, model_id, model, alias)
@@ -261,13 +257,13 @@ class AliasOps(VersionOps):
         with self._read() as conn:
             model_id = self._model_id(conn, model)
             row = conn.execute(
-                sa.select(AliasMoveRow.to_version)
+                sa.select(ALIAS_MOVES.c.to_version)
                 .where(
-                    AliasMoveRow.model_id == model_id,
-                    AliasMoveRow.alias == alias,
-                    AliasMoveRow.time <= when,
+                    ALIAS_MOVES.c.model_id == model_id,
+                    ALIAS_MOVES.c.alias == alias,
+                    ALIAS_MOVES.c.time <= when,
                 )
-                .order_by(AliasMoveRow.seq.desc())
+                .order_by(ALIAS_MOVES.c.seq.desc())
                 .limit(1)
             ).first()
             return None if row is None else row.to_version

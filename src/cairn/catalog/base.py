@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from cairn.catalog.engine import make_engine
 from cairn.catalog.events import ChainWriter
 from cairn.catalog.migrations import ensure_schema
-from cairn.catalog.schema import AliasRow, ModelRow, VersionRow
+from cairn.catalog.schema import ALIASES, MODELS, VERSIONS
 from cairn.errors import CairnError, CatalogError, NotFound
 from cairn.refs import check_name
 
@@ -59,6 +59,7 @@ class CatalogBase:
         self.url = url
         self.engine: Engine = make_engine(url)
         self._write_engine = self.engine.execution_options(cairn_write=True)
+        self._single_engine = self.engine.execution_options(cairn_single=True)
         try:
             ensure_schema(self.engine)
         except CairnError:
@@ -87,9 +88,12 @@ class CatalogBase:
         return self.engine.dialect.name
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def _read(self, *, single: bool = False) -> Iterator[Connection]:
+        """A read connection; ``single``: for one statement, which needs no BEGIN on SQLite
+        (any follow-up queries, e.g. to explain a miss, run outside a snapshot)."""
+        engine = self._single_engine if single else self.engine
         try:
-            with self.engine.connect() as conn:
+            with engine.connect() as conn:
                 yield conn
         except sa.exc.OperationalError as exc:
             raise CatalogError(f"the catalog database failed: {exc.orig}") from exc
@@ -108,14 +112,14 @@ class CatalogBase:
     # -- lookups shared by the mixins -------------------------------------------------------
 
     def _model_names(self, conn: Connection) -> list[str]:
-        return list(conn.execute(sa.select(ModelRow.name)).scalars())
+        return list(conn.execute(sa.select(MODELS.c.name)).scalars())
 
     def _model_not_found(self, conn: Connection, name: str) -> NotFound:
         hint = did_you_mean(name, self._model_names(conn), "list the models with: cairn models")
         return NotFound(f"model {name!r} not found", hint)
 
     def _model_id(self, conn: Connection, name: str) -> int:
-        model_id = conn.execute(sa.select(ModelRow.id).where(ModelRow.name == name)).scalar()
+        model_id = conn.execute(sa.select(MODELS.c.id).where(MODELS.c.name == name)).scalar()
         if model_id is None:
             check_name(name)
             raise self._model_not_found(conn, name)
@@ -123,7 +127,7 @@ class CatalogBase:
 
     def _version_not_found(self, conn: Connection, model: str, number: int) -> NotFound:
         numbers = conn.execute(
-            sa.select(ModelRow.latest_number, ModelRow.last_number).where(ModelRow.name == model)
+            sa.select(MODELS.c.latest_number, MODELS.c.last_number).where(MODELS.c.name == model)
         ).first()
         if numbers is None or numbers.last_number == 0:
             hint = f"{model} has no versions yet; log one with: cairn log PATH --model {model}"
@@ -133,7 +137,7 @@ class CatalogBase:
 
     def _alias_not_found(self, conn: Connection, model_id: int, model: str, alias: str) -> NotFound:
         names = list(
-            conn.execute(sa.select(AliasRow.alias).where(AliasRow.model_id == model_id)).scalars()
+            conn.execute(sa.select(ALIASES.c.alias).where(ALIASES.c.model_id == model_id)).scalars()
         )
         fallback = (
             f"{model} has aliases: {', '.join(sorted(names))}"
@@ -144,8 +148,8 @@ class CatalogBase:
 
     def _version_id(self, conn: Connection, model_id: int, model: str, number: int) -> int:
         version_id = conn.execute(
-            sa.select(VersionRow.id).where(
-                VersionRow.model_id == model_id, VersionRow.number == number
+            sa.select(VERSIONS.c.id).where(
+                VERSIONS.c.model_id == model_id, VERSIONS.c.number == number
             )
         ).scalar()
         if version_id is None:

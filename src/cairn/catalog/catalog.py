@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from cairn.catalog.events import EVENT_COLUMNS, row_to_event, verify_chain
 from cairn.catalog.listing import ListingOps
 from cairn.catalog.records import AuditReport, Event
-from cairn.catalog.schema import EventRow
+from cairn.catalog.schema import EVENTS
 from cairn.errors import InvalidInput
 
 __all__ = ["Catalog"]
@@ -42,24 +42,24 @@ class Catalog(ListingOps):
         trailing ``.*`` (``alias.*``)."""
         if not 1 <= limit <= 10_000:
             raise InvalidInput(f"limit {limit!r} is out of range", "use 1 to 10000")
-        stmt = sa.select(*EVENT_COLUMNS).where(EventRow.seq > after)
+        stmt = sa.select(*EVENT_COLUMNS).where(EVENTS.c.seq > after)
         if subject is not None:
-            stmt = stmt.where(EventRow.subject == subject)
+            stmt = stmt.where(EVENTS.c.subject == subject)
         if model is not None:
             stmt = stmt.where(
                 sa.or_(
-                    EventRow.subject == model,
-                    EventRow.subject.startswith(model + "/", autoescape=True),
-                    EventRow.subject.startswith(model + "@", autoescape=True),
+                    EVENTS.c.subject == model,
+                    EVENTS.c.subject.startswith(model + "/", autoescape=True),
+                    EVENTS.c.subject.startswith(model + "@", autoescape=True),
                 )
             )
         if action is not None:
             if action.endswith(".*"):
-                stmt = stmt.where(EventRow.action.startswith(action[:-1], autoescape=True))
+                stmt = stmt.where(EVENTS.c.action.startswith(action[:-1], autoescape=True))
             else:
-                stmt = stmt.where(EventRow.action == action)
+                stmt = stmt.where(EVENTS.c.action == action)
         with self._read() as conn:
-            rows = conn.execute(stmt.order_by(EventRow.seq).limit(limit)).all()
+            rows = conn.execute(stmt.order_by(EVENTS.c.seq).limit(limit)).all()
             return [row_to_event(r) for r in rows]
 
     def append_event(
@@ -81,7 +81,7 @@ class Catalog(ListingOps):
         """The seq of the newest event (0 if none): where a follower starts."""
         with self._read() as conn:
             return int(
-                conn.execute(sa.select(sa.func.coalesce(sa.func.max(EventRow.seq), 0))).scalar_one()
+                conn.execute(sa.select(sa.func.coalesce(sa.func.max(EVENTS.c.seq), 0))).scalar_one()
             )
 
     def verify_audit(self) -> AuditReport:

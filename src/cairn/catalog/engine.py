@@ -5,7 +5,9 @@ Transactions come in two kinds, chosen per engine with an execution option:
 * write (``cairn_write=True``): SQLite starts them with ``BEGIN IMMEDIATE`` so writers queue on
   the database lock (waiting up to the busy timeout) instead of failing half-way; PostgreSQL
   writers queue on the chain-head row (``SELECT ... FOR UPDATE``, see ``events.py``);
-* read: a plain ``BEGIN`` (SQLite) for a consistent snapshot under WAL.
+* read: a plain ``BEGIN`` (SQLite) for a consistent snapshot under WAL;
+* single (``cairn_single=True``): one-statement reads skip the BEGIN (SQLite runs each
+  statement in its own implicit transaction), saving a round trip on the hottest paths.
 """
 
 from __future__ import annotations
@@ -83,9 +85,10 @@ def _sqlite_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get("cairn_write"):
+        options = conn.get_execution_options()
+        if options.get("cairn_write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        elif not options.get("cairn_single"):
             conn.exec_driver_sql("BEGIN")
 
     return engine

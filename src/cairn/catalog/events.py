@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from cairn.catalog.records import AuditReport, Event
 from cairn.catalog.rows import AnyRow
-from cairn.catalog.schema import ChainHeadRow, EventRow
+from cairn.catalog.schema import CHAIN_HEAD, EVENTS
 from cairn.digest import canonical_json
 
 __all__ = ["GENESIS", "ChainWriter", "event_hash", "iso_time", "row_to_event", "verify_chain"]
@@ -62,6 +62,16 @@ def event_hash(
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
 
 
+_READ_HEAD = sa.select(CHAIN_HEAD.c.seq, CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1)
+_LOCK_HEAD_PG = _READ_HEAD.with_for_update()
+_MOVE_HEAD = (
+    sa.update(CHAIN_HEAD)
+    .where(CHAIN_HEAD.c.id == 1)
+    .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+)
+_INSERT_EVENT = sa.insert(EVENTS)
+
+
 class ChainWriter:
     """Appends events inside one write transaction; created by :meth:`lock`."""
 
@@ -74,9 +84,7 @@ class ChainWriter:
 
     @classmethod
     def lock(cls, conn: Connection, now: datetime) -> ChainWriter:
-        stmt = sa.select(ChainHeadRow.seq, ChainHeadRow.hash).where(ChainHeadRow.id == 1)
-        if conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
+        stmt = _LOCK_HEAD_PG if conn.dialect.name == "postgresql" else _READ_HEAD
         row = conn.execute(stmt).one()
         return cls(conn, int(row.seq), str(row.hash), now)
 
@@ -105,17 +113,18 @@ class ChainWriter:
             after=after,
         )
         self.conn.execute(
-            sa.insert(EventRow).values(
-                seq=seq,
-                time=self.now,
-                actor=actor,
-                action=action,
-                subject=subject,
-                before=before_text,
-                after=after_text,
-                prev_hash=self.hash,
-                hash=digest,
-            )
+            _INSERT_EVENT,
+            {
+                "seq": seq,
+                "time": self.now,
+                "actor": actor,
+                "action": action,
+                "subject": subject,
+                "before": before_text,
+                "after": after_text,
+                "prev_hash": self.hash,
+                "hash": digest,
+            },
         )
         event = Event(
             seq=seq,
@@ -134,24 +143,20 @@ class ChainWriter:
     def finish(self) -> None:
         """Move the chain head; call once, at the end of the transaction."""
         if self._dirty:
-            self.conn.execute(
-                sa.update(ChainHeadRow)
-                .where(ChainHeadRow.id == 1)
-                .values(seq=self.seq, hash=self.hash)
-            )
+            self.conn.execute(_MOVE_HEAD, {"new_seq": self.seq, "new_hash": self.hash})
             self._dirty = False
 
 
 EVENT_COLUMNS = (
-    EventRow.seq,
-    EventRow.time,
-    EventRow.actor,
-    EventRow.action,
-    EventRow.subject,
-    EventRow.before,
-    EventRow.after,
-    EventRow.prev_hash,
-    EventRow.hash,
+    EVENTS.c.seq,
+    EVENTS.c.time,
+    EVENTS.c.actor,
+    EVENTS.c.action,
+    EVENTS.c.subject,
+    EVENTS.c.before,
+    EVENTS.c.after,
+    EVENTS.c.prev_hash,
+    EVENTS.c.hash,
 )
 
 
@@ -174,8 +179,8 @@ def _raw_events(conn: Connection) -> Iterator[AnyRow]:
     while True:
         rows = conn.execute(
             sa.select(*EVENT_COLUMNS)
-            .where(EventRow.seq > last)
-            .order_by(EventRow.seq)
+            .where(EVENTS.c.seq > last)
+            .order_by(EVENTS.c.seq)
             .limit(_VERIFY_BATCH)
         ).all()
         if not rows:
@@ -222,9 +227,7 @@ def verify_chain(conn: Connection) -> AuditReport:
             at, reason = problem
             return AuditReport(ok=False, checked=checked, first_bad_seq=at, reason=reason)
         prev_hash, expected_seq, checked = row.hash, seq + 1, checked + 1
-    head = conn.execute(
-        sa.select(ChainHeadRow.seq, ChainHeadRow.hash).where(ChainHeadRow.id == 1)
-    ).one()
+    head = conn.execute(_READ_HEAD).one()
     if int(head.seq) != expected_seq - 1 or head.hash != prev_hash:
         return AuditReport(
             ok=False,

@@ -11,12 +11,12 @@ from cairn.catalog.pagination import SortKey, fetch_page, query_id
 from cairn.catalog.records import ModelRecord, Page, VersionRecord
 from cairn.catalog.rows import MODEL_COLUMNS, model_records, row_to_version, version_select
 from cairn.catalog.schema import (
-    ModelRow,
-    ModelTagRow,
-    VersionMetricRow,
-    VersionParamRow,
-    VersionRow,
-    VersionTagRow,
+    METRICS,
+    MODEL_TAGS,
+    MODELS,
+    PARAMS,
+    TAGS,
+    VERSIONS,
 )
 from cairn.catalog.search import model_filter, version_filter
 from cairn.errors import InvalidInput
@@ -44,11 +44,11 @@ def _split_order(order_by: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _kv(table: Any, column: Any, key: str) -> Any:
+def _kv(table: sa.Table, column: Any, key: str) -> Any:
     return (
         sa.select(column)
-        .where(table.version_id == VersionRow.id, table.key == key)
-        .correlate(VersionRow)
+        .where(table.c.version_id == VERSIONS.c.id, table.c.key == key)
+        .correlate(VERSIONS)
         .scalar_subquery()
     )
 
@@ -63,25 +63,25 @@ def version_order(order_by: str | None, *, one_model: bool) -> list[SortKey]:
         field, _, key = name.partition(".")
         field = field.lower()
         if field in ("metrics", "metric") and key:
-            keys.append(SortKey(_kv(VersionMetricRow, VersionMetricRow.value, key), desc, True))
+            keys.append(SortKey(_kv(METRICS, METRICS.c.value, key), desc, True))
         elif field in ("params", "param") and key:
-            keys.append(SortKey(_kv(VersionParamRow, VersionParamRow.value_num, key), desc, True))
-            keys.append(SortKey(_kv(VersionParamRow, VersionParamRow.value_text, key), desc, True))
+            keys.append(SortKey(_kv(PARAMS, PARAMS.c.value_num, key), desc, True))
+            keys.append(SortKey(_kv(PARAMS, PARAMS.c.value_text, key), desc, True))
         elif field in ("tags", "tag") and key:
-            keys.append(SortKey(_kv(VersionTagRow, VersionTagRow.value, key), desc, True))
+            keys.append(SortKey(_kv(TAGS, TAGS.c.value, key), desc, True))
         elif not key and field in ("version", "number"):
-            keys.append(SortKey(VersionRow.number, desc))
+            keys.append(SortKey(VERSIONS.c.number, desc))
             unique = unique or (one_model and len(keys) == 1)
         elif not key and field in ("model", "name"):
-            keys.append(SortKey(ModelRow.name, desc))
+            keys.append(SortKey(MODELS.c.name, desc))
         elif not key and field in ("created", "author", "status", "size", "digest"):
-            keys.append(SortKey(getattr(VersionRow, field), desc))
+            keys.append(SortKey(VERSIONS.c[field], desc))
         elif not key and field in ("flavor", "status_changed"):
-            keys.append(SortKey(getattr(VersionRow, field), desc, True))
+            keys.append(SortKey(VERSIONS.c[field], desc, True))
         else:
             raise InvalidInput(f"cannot order versions by {name!r}", _HINT)
     if not unique:
-        keys.append(SortKey(VersionRow.id, keys[-1].desc))
+        keys.append(SortKey(VERSIONS.c.id, keys[-1].desc))
     return keys
 
 
@@ -92,21 +92,21 @@ def model_order(order_by: str | None) -> list[SortKey]:
         field = field.lower()
         if field in ("tags", "tag") and key:
             expr = (
-                sa.select(ModelTagRow.value)
-                .where(ModelTagRow.model_id == ModelRow.id, ModelTagRow.key == key)
-                .correlate(ModelRow)
+                sa.select(MODEL_TAGS.c.value)
+                .where(MODEL_TAGS.c.model_id == MODELS.c.id, MODEL_TAGS.c.key == key)
+                .correlate(MODELS)
                 .scalar_subquery()
             )
             keys.append(SortKey(expr, desc, True))
         elif not key and field in ("name", "model"):
-            keys.append(SortKey(ModelRow.name, desc))
+            keys.append(SortKey(MODELS.c.name, desc))
         elif not key and field in ("created", "updated", "version_count"):
-            keys.append(SortKey(getattr(ModelRow, field), desc))
+            keys.append(SortKey(MODELS.c[field], desc))
         elif not key and field == "owner":
-            keys.append(SortKey(ModelRow.owner, desc, True))
+            keys.append(SortKey(MODELS.c.owner, desc, True))
         else:
             raise InvalidInput(f"cannot order models by {name!r}", _HINT)
-    keys.append(SortKey(ModelRow.id, keys[-1].desc))
+    keys.append(SortKey(MODELS.c.id, keys[-1].desc))
     return keys
 
 
@@ -150,9 +150,9 @@ class ListingOps(AliasOps):
         where = [version_filter(filter)] if filter else []
         with self._read() as conn:
             model_id = self._model_id(conn, model)
-            stmt = version_select().where(VersionRow.model_id == model_id, *where)
+            stmt = version_select().where(VERSIONS.c.model_id == model_id, *where)
             if not include_deleted:
-                stmt = stmt.where(VersionRow.status != "deleted")
+                stmt = stmt.where(VERSIONS.c.status != "deleted")
             return fetch_page(
                 conn,
                 stmt,
@@ -179,7 +179,7 @@ class ListingOps(AliasOps):
         if filter:
             stmt = stmt.where(version_filter(filter))
         if not include_deleted:
-            stmt = stmt.where(VersionRow.status != "deleted")
+            stmt = stmt.where(VERSIONS.c.status != "deleted")
         with self._read() as conn:
             return fetch_page(
                 conn,

@@ -12,7 +12,7 @@ from cairn.catalog.base import CatalogBase
 from cairn.catalog.events import ChainWriter
 from cairn.catalog.records import ModelRecord
 from cairn.catalog.rows import MODEL_COLUMNS, SEARCH_TEXT_LIMIT, check_tags, model_records
-from cairn.catalog.schema import AliasRow, ModelRow, ModelTagRow, VersionRow
+from cairn.catalog.schema import ALIASES, MODEL_TAGS, MODELS, VERSIONS
 from cairn.errors import AlreadyExists, InvalidInput
 from cairn.refs import check_name
 
@@ -41,7 +41,7 @@ class ModelOps(CatalogBase):
     ) -> int:
         conn, now = chain.conn, chain.now
         model_id = conn.execute(
-            sa.insert(ModelRow)
+            sa.insert(MODELS)
             .values(
                 name=name,
                 description=description,
@@ -53,11 +53,11 @@ class ModelOps(CatalogBase):
                 latest_number=None,
                 version_count=0,
             )
-            .returning(ModelRow.id)
+            .returning(MODELS.c.id)
         ).scalar_one()
         if tags:
             conn.execute(
-                sa.insert(ModelTagRow),
+                sa.insert(MODEL_TAGS),
                 [
                     {"model_id": model_id, "key": k, "value": v[:SEARCH_TEXT_LIMIT]}
                     for k, v in tags.items()
@@ -72,7 +72,7 @@ class ModelOps(CatalogBase):
         return int(model_id)
 
     def _load_model(self, conn: Connection, name: str) -> ModelRecord:
-        rows = conn.execute(sa.select(*MODEL_COLUMNS).where(ModelRow.name == name)).all()
+        rows = conn.execute(sa.select(*MODEL_COLUMNS).where(MODELS.c.name == name)).all()
         if not rows:
             check_name(name)
             raise self._model_not_found(conn, name)
@@ -92,7 +92,7 @@ class ModelOps(CatalogBase):
         clean_tags = check_tags(tags)
         with self._write() as chain:
             exists = chain.conn.execute(
-                sa.select(ModelRow.id).where(ModelRow.name == name)
+                sa.select(MODELS.c.id).where(MODELS.c.name == name)
             ).scalar()
             if exists is not None:
                 raise AlreadyExists(
@@ -108,12 +108,12 @@ class ModelOps(CatalogBase):
         """The model called ``name``, created (empty) if it does not exist yet."""
         check_name(name)
         with self._read() as conn:
-            rows = conn.execute(sa.select(*MODEL_COLUMNS).where(ModelRow.name == name)).all()
+            rows = conn.execute(sa.select(*MODEL_COLUMNS).where(MODELS.c.name == name)).all()
             if rows:
                 return model_records(conn, rows)[0]
         with self._write() as chain:
             exists = chain.conn.execute(
-                sa.select(ModelRow.id).where(ModelRow.name == name)
+                sa.select(MODELS.c.id).where(MODELS.c.name == name)
             ).scalar()
             if exists is None:
                 self._insert_model(chain, name, description="", owner=None, tags={}, actor=actor)
@@ -155,10 +155,10 @@ class ModelOps(CatalogBase):
             if merged != current.tags:
                 before["tags"], after["tags"] = current.tags, merged
                 values["tags"] = merged
-                conn.execute(sa.delete(ModelTagRow).where(ModelTagRow.model_id == model_id))
+                conn.execute(sa.delete(MODEL_TAGS).where(MODEL_TAGS.c.model_id == model_id))
                 if merged:
                     conn.execute(
-                        sa.insert(ModelTagRow),
+                        sa.insert(MODEL_TAGS),
                         [
                             {"model_id": model_id, "key": k, "value": v[:SEARCH_TEXT_LIMIT]}
                             for k, v in merged.items()
@@ -167,7 +167,7 @@ class ModelOps(CatalogBase):
             if not values:
                 return current
             values["updated"] = chain.now
-            conn.execute(sa.update(ModelRow).where(ModelRow.id == model_id).values(**values))
+            conn.execute(sa.update(MODELS).where(MODELS.c.id == model_id).values(**values))
             chain.append("model.update", name, actor=actor, before=before, after=after)
             return self._load_model(conn, name)
 
@@ -179,11 +179,11 @@ class ModelOps(CatalogBase):
             record = self._load_model(conn, name)
             model_id = self._model_id(conn, name)
             total = conn.execute(
-                sa.select(sa.func.count()).where(VersionRow.model_id == model_id)
+                sa.select(sa.func.count()).where(VERSIONS.c.model_id == model_id)
             ).scalar_one()
-            conn.execute(sa.delete(AliasRow).where(AliasRow.model_id == model_id))
-            conn.execute(sa.delete(VersionRow).where(VersionRow.model_id == model_id))
-            conn.execute(sa.delete(ModelRow).where(ModelRow.id == model_id))
+            conn.execute(sa.delete(ALIASES).where(ALIASES.c.model_id == model_id))
+            conn.execute(sa.delete(VERSIONS).where(VERSIONS.c.model_id == model_id))
+            conn.execute(sa.delete(MODELS).where(MODELS.c.id == model_id))
             before = {**_model_summary(record), "versions": total, "aliases": record.aliases}
             chain.append("model.delete", name, actor=actor, before=before)
 

@@ -23,7 +23,7 @@ from cairn.catalog.records import (
     VersionKey,
     VersionRecord,
 )
-from cairn.catalog.schema import AliasRow, ModelRow, VersionRow
+from cairn.catalog.schema import ALIASES, MODELS, VERSIONS
 from cairn.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -35,8 +35,11 @@ else:
     AnyRow = AnySelect = Any
 
 __all__ = [
+    "LATEST_VERSION",
     "MODEL_COLUMNS",
     "SEARCH_TEXT_LIMIT",
+    "VERSION_BY_ALIAS",
+    "VERSION_BY_NUMBER",
     "VERSION_COLUMNS",
     "AnyRow",
     "AnySelect",
@@ -53,40 +56,56 @@ __all__ = [
 SEARCH_TEXT_LIMIT = 1000
 
 _ALIASES = (
-    sa.select(sa.func.aggregate_strings(AliasRow.alias, ","))
-    .where(AliasRow.version_id == VersionRow.id)
-    .correlate(VersionRow)
+    sa.select(sa.func.aggregate_strings(ALIASES.c.alias, ","))
+    .where(ALIASES.c.version_id == VERSIONS.c.id)
+    .correlate(VERSIONS)
     .scalar_subquery()
     .label("alias_names")
 )
 
 VERSION_COLUMNS = (
-    VersionRow.id,
-    ModelRow.name.label("model"),
-    VersionRow.number,
-    VersionRow.digest,
-    VersionRow.size,
-    VersionRow.file_count,
-    VersionRow.flavor,
-    VersionRow.description,
-    VersionRow.author,
-    VersionRow.created,
-    VersionRow.status,
-    VersionRow.status_changed,
-    VersionRow.params,
-    VersionRow.metrics,
-    VersionRow.tags,
-    VersionRow.git,
-    VersionRow.parents,
-    VersionRow.datasets,
-    VersionRow.meta,
+    VERSIONS.c.id,
+    MODELS.c.name.label("model"),
+    VERSIONS.c.number,
+    VERSIONS.c.digest,
+    VERSIONS.c.size,
+    VERSIONS.c.file_count,
+    VERSIONS.c.flavor,
+    VERSIONS.c.description,
+    VERSIONS.c.author,
+    VERSIONS.c.created,
+    VERSIONS.c.status,
+    VERSIONS.c.status_changed,
+    VERSIONS.c.params,
+    VERSIONS.c.metrics,
+    VERSIONS.c.tags,
+    VERSIONS.c.git,
+    VERSIONS.c.parents,
+    VERSIONS.c.datasets,
+    VERSIONS.c.meta,
     _ALIASES,
 )
 
 
 def version_select() -> AnySelect:
     """SELECT whole version records (versions joined to their model)."""
-    return sa.select(*VERSION_COLUMNS).join(ModelRow, ModelRow.id == VersionRow.model_id)
+    return sa.select(*VERSION_COLUMNS).join(MODELS, MODELS.c.id == VERSIONS.c.model_id)
+
+
+_HOLDER = ALIASES.alias("holder")
+
+# Hot statements, built once: building a 20-column SELECT costs more than running it.
+VERSION_BY_NUMBER = version_select().where(
+    MODELS.c.name == sa.bindparam("model"), VERSIONS.c.number == sa.bindparam("number")
+)
+VERSION_BY_ALIAS = (
+    version_select()
+    .join(_HOLDER, _HOLDER.c.version_id == VERSIONS.c.id)
+    .where(MODELS.c.name == sa.bindparam("model"), _HOLDER.c.alias == sa.bindparam("alias"))
+)
+LATEST_VERSION = version_select().where(
+    MODELS.c.name == sa.bindparam("model"), VERSIONS.c.number == MODELS.c.latest_number
+)
 
 
 def row_to_version(row: AnyRow) -> VersionRecord:
@@ -116,15 +135,15 @@ def row_to_version(row: AnyRow) -> VersionRecord:
 
 
 MODEL_COLUMNS = (
-    ModelRow.id,
-    ModelRow.name,
-    ModelRow.description,
-    ModelRow.owner,
-    ModelRow.tags,
-    ModelRow.created,
-    ModelRow.updated,
-    ModelRow.latest_number,
-    ModelRow.version_count,
+    MODELS.c.id,
+    MODELS.c.name,
+    MODELS.c.description,
+    MODELS.c.owner,
+    MODELS.c.tags,
+    MODELS.c.created,
+    MODELS.c.updated,
+    MODELS.c.latest_number,
+    MODELS.c.version_count,
 )
 
 
@@ -134,9 +153,9 @@ def model_records(conn: Connection, rows: Sequence[AnyRow]) -> list[ModelRecord]
     ids = [row.id for row in rows]
     if ids:
         found = conn.execute(
-            sa.select(AliasRow.model_id, AliasRow.alias, VersionRow.number)
-            .join(VersionRow, VersionRow.id == AliasRow.version_id)
-            .where(AliasRow.model_id.in_(ids))
+            sa.select(ALIASES.c.model_id, ALIASES.c.alias, VERSIONS.c.number)
+            .join(VERSIONS, VERSIONS.c.id == ALIASES.c.version_id)
+            .where(ALIASES.c.model_id.in_(ids))
         )
         for model_id, alias, number in found:
             aliases[model_id][alias] = number

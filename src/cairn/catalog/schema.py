@@ -22,14 +22,26 @@ Any change here needs a new migration in ``migrations/versions``.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "ALIASES",
+    "ALIAS_MOVES",
+    "CHAIN_HEAD",
+    "DATASETS",
+    "EVENTS",
+    "METRICS",
+    "MODELS",
+    "MODEL_TAGS",
+    "PARAMS",
+    "PARENTS",
     "STATUSES",
+    "TAGS",
+    "VERSIONS",
     "AliasMoveRow",
     "AliasRow",
     "Base",
@@ -263,3 +275,19 @@ class ChainHeadRow(Base):
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(sa.BigInteger)
     hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+# Core tables: the catalog's queries are built on these (plain Core statements skip the ORM's
+# per-execution work, which is most of the cost of a sub-millisecond read).
+MODELS = cast(sa.Table, ModelRow.__table__)
+MODEL_TAGS = cast(sa.Table, ModelTagRow.__table__)
+VERSIONS = cast(sa.Table, VersionRow.__table__)
+PARAMS = cast(sa.Table, VersionParamRow.__table__)
+METRICS = cast(sa.Table, VersionMetricRow.__table__)
+TAGS = cast(sa.Table, VersionTagRow.__table__)
+PARENTS = cast(sa.Table, VersionParentRow.__table__)
+DATASETS = cast(sa.Table, VersionDatasetRow.__table__)
+ALIASES = cast(sa.Table, AliasRow.__table__)
+ALIAS_MOVES = cast(sa.Table, AliasMoveRow.__table__)
+EVENTS = cast(sa.Table, EventRow.__table__)
+CHAIN_HEAD = cast(sa.Table, ChainHeadRow.__table__)

@@ -15,7 +15,9 @@ from cairn.catalog.events import ChainWriter
 from cairn.catalog.models import ModelOps
 from cairn.catalog.records import Dataset, GitInfo, Status, VersionKey, VersionRecord
 from cairn.catalog.rows import (
+    LATEST_VERSION,
     SEARCH_TEXT_LIMIT,
+    VERSION_BY_NUMBER,
     check_metrics,
     check_params,
     check_tags,
@@ -25,14 +27,14 @@ from cairn.catalog.rows import (
     version_select,
 )
 from cairn.catalog.schema import (
-    AliasRow,
-    ModelRow,
-    VersionDatasetRow,
-    VersionMetricRow,
-    VersionParamRow,
-    VersionParentRow,
-    VersionRow,
-    VersionTagRow,
+    ALIASES,
+    DATASETS,
+    METRICS,
+    MODELS,
+    PARAMS,
+    PARENTS,
+    TAGS,
+    VERSIONS,
 )
 from cairn.digest import canonical_json
 from cairn.errors import BadRef, InvalidInput, NotFound
@@ -77,6 +79,20 @@ def _prefix_range(prefix: str) -> tuple[str, str | None]:
         algorithm + stripped[:-1] + "0123456789abcdef"["0123456789abcdef".index(stripped[-1]) + 1]
     )
     return low, high
+
+
+_INSERT_VERSION = sa.insert(VERSIONS).returning(VERSIONS.c.id)
+_BUMP_NUMBER = (
+    sa.update(MODELS)
+    .where(MODELS.c.name == sa.bindparam("model"))
+    .values(
+        last_number=MODELS.c.last_number + 1,
+        latest_number=MODELS.c.last_number + 1,
+        version_count=MODELS.c.version_count + 1,
+        updated=sa.bindparam("now", type_=MODELS.c.updated.type),
+    )
+    .returning(MODELS.c.id, MODELS.c.last_number)
+)
 
 
 class VersionOps(ModelOps):
@@ -127,33 +143,32 @@ class VersionOps(ModelOps):
                 self._check_parent(conn, parent)
             model_id, number = self._allocate_number(chain, model, actor)
             version_id = conn.execute(
-                sa.insert(VersionRow)
-                .values(
-                    model_id=model_id,
-                    number=number,
-                    digest=digest,
-                    size=size,
-                    file_count=file_count,
-                    flavor=flavor,
-                    description=description,
-                    author=author,
-                    created=now,
-                    status="ready",
-                    status_changed=None,
-                    params=clean_params,
-                    metrics=clean_metrics,
-                    tags=clean_tags,
-                    git=git_dict,
-                    parents=parent_dicts,
-                    datasets=dataset_dicts,
-                    meta=meta,
-                )
-                .returning(VersionRow.id)
+                _INSERT_VERSION,
+                {
+                    "model_id": model_id,
+                    "number": number,
+                    "digest": digest,
+                    "size": size,
+                    "file_count": file_count,
+                    "flavor": flavor,
+                    "description": description,
+                    "author": author,
+                    "created": now,
+                    "status": "ready",
+                    "status_changed": None,
+                    "params": clean_params,
+                    "metrics": clean_metrics,
+                    "tags": clean_tags,
+                    "git": git_dict,
+                    "parents": parent_dicts,
+                    "datasets": dataset_dicts,
+                    "meta": meta,
+                },
             ).scalar_one()
             self._insert_search_rows(conn, version_id, clean_params, clean_metrics, clean_tags)
             if parent_keys:
                 conn.execute(
-                    sa.insert(VersionParentRow),
+                    PARENTS.insert(),
                     [
                         {
                             "version_id": version_id,
@@ -166,7 +181,7 @@ class VersionOps(ModelOps):
                 )
             if dataset_list:
                 conn.execute(
-                    sa.insert(VersionDatasetRow),
+                    DATASETS.insert(),
                     [
                         {"version_id": version_id, "position": i, **d}
                         for i, d in enumerate(dataset_dicts)
@@ -208,21 +223,11 @@ class VersionOps(ModelOps):
         )
 
     def _allocate_number(self, chain: ChainWriter, model: str, actor: str) -> tuple[int, int]:
-        bump = (
-            sa.update(ModelRow)
-            .where(ModelRow.name == model)
-            .values(
-                last_number=ModelRow.last_number + 1,
-                latest_number=ModelRow.last_number + 1,
-                version_count=ModelRow.version_count + 1,
-                updated=chain.now,
-            )
-            .returning(ModelRow.id, ModelRow.last_number)
-        )
-        row = chain.conn.execute(bump).first()
+        params = {"model": model, "now": chain.now}
+        row = chain.conn.execute(_BUMP_NUMBER, params).first()
         if row is None:
             self._insert_model(chain, model, description="", owner=None, tags={}, actor=actor)
-            row = chain.conn.execute(bump).one()
+            row = chain.conn.execute(_BUMP_NUMBER, params).one()
         return int(row.id), int(row.last_number)
 
     def _check_parent(self, conn: Connection, parent: VersionKey) -> None:
@@ -239,7 +244,7 @@ class VersionOps(ModelOps):
     ) -> None:
         if params:
             conn.execute(
-                sa.insert(VersionParamRow),
+                PARAMS.insert(),
                 [
                     {
                         "version_id": version_id,
@@ -252,12 +257,12 @@ class VersionOps(ModelOps):
             )
         if metrics:
             conn.execute(
-                sa.insert(VersionMetricRow),
+                METRICS.insert(),
                 [{"version_id": version_id, "key": k, "value": v} for k, v in metrics.items()],
             )
         if tags:
             conn.execute(
-                sa.insert(VersionTagRow),
+                TAGS.insert(),
                 [
                     {"version_id": version_id, "key": k, "value": v[:SEARCH_TEXT_LIMIT]}
                     for k, v in tags.items()
@@ -267,26 +272,20 @@ class VersionOps(ModelOps):
     # -- read --------------------------------------------------------------------------------
 
     def _load_version(self, conn: Connection, model: str, number: int) -> VersionRecord:
-        row = conn.execute(
-            version_select().where(ModelRow.name == model, VersionRow.number == number)
-        ).first()
+        row = conn.execute(VERSION_BY_NUMBER, {"model": model, "number": number}).first()
         if row is None:
             self._model_id(conn, model)
             raise self._version_not_found(conn, model, number)
         return row_to_version(row)
 
     def get_version(self, model: str, number: int) -> VersionRecord:
-        with self._read() as conn:
+        with self._read(single=True) as conn:
             return self._load_version(conn, model, number)
 
     def latest_version(self, model: str) -> VersionRecord:
         """The highest-numbered version that is not deleted."""
-        with self._read() as conn:
-            row = conn.execute(
-                version_select().where(
-                    ModelRow.name == model, VersionRow.number == ModelRow.latest_number
-                )
-            ).first()
+        with self._read(single=True) as conn:
+            row = conn.execute(LATEST_VERSION, {"model": model}).first()
             if row is None:
                 self._model_id(conn, model)
                 raise NotFound(
@@ -299,15 +298,15 @@ class VersionOps(ModelOps):
         """Versions of ``model`` whose artifact digest starts with ``digest_prefix`` (hex,
         with or without ``blake3:``), oldest first."""
         low, high = _prefix_range(digest_prefix)
-        cond = VersionRow.digest >= low
+        cond = VERSIONS.c.digest >= low
         if high is not None:
-            cond = sa.and_(cond, VersionRow.digest < high)
+            cond = sa.and_(cond, VERSIONS.c.digest < high)
         with self._read() as conn:
             model_id = self._model_id(conn, model)
             rows = conn.execute(
                 version_select()
-                .where(VersionRow.model_id == model_id, cond)
-                .order_by(VersionRow.number)
+                .where(VERSIONS.c.model_id == model_id, cond)
+                .order_by(VERSIONS.c.number)
             ).all()
             return [row_to_version(r) for r in rows]
 
@@ -316,15 +315,15 @@ class VersionOps(ModelOps):
         with self._read() as conn:
             rows = conn.execute(
                 version_select()
-                .where(VersionRow.digest == digest)
-                .order_by(ModelRow.name, VersionRow.number)
+                .where(VERSIONS.c.digest == digest)
+                .order_by(MODELS.c.name, VERSIONS.c.number)
             ).all()
             return [row_to_version(r) for r in rows]
 
     def referenced_digests(self) -> set[str]:
         """The artifact digests of every version still in the catalog, whatever its status."""
         with self._read() as conn:
-            return set(conn.execute(sa.select(VersionRow.digest).distinct()).scalars())
+            return set(conn.execute(sa.select(VERSIONS.c.digest).distinct()).scalars())
 
     # -- change ------------------------------------------------------------------------------
 
@@ -352,9 +351,9 @@ class VersionOps(ModelOps):
             conn = chain.conn
             current = self._load_version(conn, model, number)
             row = conn.execute(
-                sa.select(VersionRow.id, VersionRow.model_id)
-                .join(ModelRow, ModelRow.id == VersionRow.model_id)
-                .where(ModelRow.name == model, VersionRow.number == number)
+                sa.select(VERSIONS.c.id, VERSIONS.c.model_id)
+                .join(MODELS, MODELS.c.id == VERSIONS.c.model_id)
+                .where(MODELS.c.name == model, VERSIONS.c.number == number)
             ).one()
             before: dict[str, Any] = {}
             after: dict[str, Any] = {}
@@ -366,7 +365,7 @@ class VersionOps(ModelOps):
             if merged != current.tags:
                 before["tags"], after["tags"] = current.tags, merged
                 values["tags"] = merged
-                conn.execute(sa.delete(VersionTagRow).where(VersionTagRow.version_id == row.id))
+                conn.execute(sa.delete(TAGS).where(TAGS.c.version_id == row.id))
                 self._insert_search_rows(conn, row.id, {}, {}, merged)
             action = "version.update"
             if status is not None and status != current.status:
@@ -376,7 +375,7 @@ class VersionOps(ModelOps):
                 action = _STATUS_ACTION.get(status, "version.delete")
             if not values:
                 return current
-            conn.execute(sa.update(VersionRow).where(VersionRow.id == row.id).values(**values))
+            conn.execute(sa.update(VERSIONS).where(VERSIONS.c.id == row.id).values(**values))
             chain.append(action, f"{model}/{number}", actor=actor, before=before, after=after)
             return self._load_version(conn, model, number)
 
@@ -393,25 +392,25 @@ class VersionOps(ModelOps):
             )
         if status == "deleted":
             live = conn.execute(
-                sa.select(sa.func.max(VersionRow.number)).where(
-                    VersionRow.model_id == model_id,
-                    VersionRow.status != "deleted",
-                    VersionRow.number != current.number,
+                sa.select(sa.func.max(VERSIONS.c.number)).where(
+                    VERSIONS.c.model_id == model_id,
+                    VERSIONS.c.status != "deleted",
+                    VERSIONS.c.number != current.number,
                 )
             ).scalar()
             conn.execute(
-                sa.update(ModelRow)
-                .where(ModelRow.id == model_id)
-                .values(version_count=ModelRow.version_count - 1, latest_number=live)
+                sa.update(MODELS)
+                .where(MODELS.c.id == model_id)
+                .values(version_count=MODELS.c.version_count - 1, latest_number=live)
             )
         elif current.status == "deleted":
             conn.execute(
-                sa.update(ModelRow)
-                .where(ModelRow.id == model_id)
+                sa.update(MODELS)
+                .where(MODELS.c.id == model_id)
                 .values(
-                    version_count=ModelRow.version_count + 1,
+                    version_count=MODELS.c.version_count + 1,
                     latest_number=sa.case(
-                        (ModelRow.latest_number > current.number, ModelRow.latest_number),
+                        (MODELS.c.latest_number > current.number, MODELS.c.latest_number),
                         else_=current.number,
                     ),
                 )
@@ -424,14 +423,14 @@ class VersionOps(ModelOps):
             conn = chain.conn
             rows = conn.execute(
                 version_select()
-                .where(VersionRow.status == "deleted", VersionRow.status_changed < before)
-                .order_by(VersionRow.id)
+                .where(VERSIONS.c.status == "deleted", VERSIONS.c.status_changed < before)
+                .order_by(VERSIONS.c.id)
             ).all()
             if not rows:
                 return []
             ids = [r.id for r in rows]
-            conn.execute(sa.delete(AliasRow).where(AliasRow.version_id.in_(ids)))
-            conn.execute(sa.delete(VersionRow).where(VersionRow.id.in_(ids)))
+            conn.execute(sa.delete(ALIASES).where(ALIASES.c.version_id.in_(ids)))
+            conn.execute(sa.delete(VERSIONS).where(VERSIONS.c.id.in_(ids)))
             records = [row_to_version(r) for r in rows]
             for record in records:
                 chain.append(

@@ -1,8 +1,10 @@
 """Filter trees to SQLAlchemy conditions (bound parameters only, never formatted SQL).
 
 Key/value fields (``metrics.x``, ``params.x``, ``tags.x``) become ``id IN (SELECT version_id
-FROM version_metrics WHERE key = :k AND value > :v)``: index-backed on ``(key, value)``, and a
-version without that key never matches a comparison (so ``not (...)`` is how to include it).
+FROM version_metrics WHERE key = :k AND value > :v)``: index-backed on ``(key, value)``. A
+version without that key never matches a comparison, negative ones included (``!=``,
+``not in``, ``not like`` mean "has the key, with another value"); a leading ``not`` is how
+to include versions that lack it.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from cairn.catalog.schema import (
+    ALIASES,
+    METRICS,
+    MODEL_TAGS,
+    MODELS,
+    PARAMS,
     STATUSES,
-    AliasRow,
-    ModelRow,
-    ModelTagRow,
-    VersionMetricRow,
-    VersionParamRow,
-    VersionRow,
-    VersionTagRow,
+    TAGS,
+    VERSIONS,
 )
 from cairn.catalog.search.lexer import filter_error
 from cairn.catalog.search.parser import And, Compare, Field, Node, Not, Or, Value, parse
@@ -156,7 +158,31 @@ def _key(ctx: _Ctx, field: Field) -> str:
     return field.key
 
 
-def _no_key(ctx: _Ctx, field: Field) -> None:
+_VERSION_NAMES = frozenset(
+    [
+        "model",
+        "name",
+        "version",
+        "number",
+        "created",
+        "status_changed",
+        "author",
+        "status",
+        "alias",
+        "flavor",
+        "digest",
+        "description",
+        "size",
+    ]
+)
+_MODEL_NAMES = frozenset(["name", "model", "owner", "description", "created", "updated"])
+
+
+def _no_key(ctx: _Ctx, field: Field, known: frozenset[str], listing: tuple[str, ...]) -> None:
+    if field.name not in known:
+        raise ctx.error(
+            field.column, f"unknown field {str(field)!r}; fields are: {', '.join(listing)}"
+        )
     if field.key is not None:
         raise ctx.error(field.column, f"{field.name} has no keys (drop .{field.key})")
 
@@ -172,8 +198,8 @@ def _params(ctx: _Ctx, node: Compare, key: str) -> Cond:
     texts = [v for v in node.values if not isinstance(v.value, float)]
     conds: list[Cond] = []
     for column, group, convert in (
-        (VersionParamRow.value_num, numbers, lambda v: v.value),
-        (VersionParamRow.value_text, texts, _as_text(ctx, node.field)),
+        (PARAMS.c.value_num, numbers, lambda v: v.value),
+        (PARAMS.c.value_text, texts, _as_text(ctx, node.field)),
     ):
         if not group:
             continue
@@ -182,9 +208,7 @@ def _params(ctx: _Ctx, node: Compare, key: str) -> Cond:
         else:
             conds.append(_compare(column, node.op, convert(group[0])))
     inner = conds[0] if len(conds) == 1 else sa.or_(*conds)
-    cond = VersionRow.id.in_(
-        sa.select(VersionParamRow.version_id).where(VersionParamRow.key == key, inner)
-    )
+    cond = VERSIONS.c.id.in_(sa.select(PARAMS.c.version_id).where(PARAMS.c.key == key, inner))
     return sa.not_(cond) if node.negated else cond
 
 
@@ -197,38 +221,30 @@ def _version_compare(ctx: _Ctx, node: Compare) -> Cond:
             raise ctx.error(field.column, f"{field} is a number; use =, <, > ... not {node.op}")
         inner = _apply(
             ctx,
-            Compare(field, node.op, node.values),
-            VersionMetricRow.value,
+            node,
+            METRICS.c.value,
             _as_number(ctx, field),
         )
-        cond = VersionRow.id.in_(
-            sa.select(VersionMetricRow.version_id).where(VersionMetricRow.key == key, inner)
-        )
-        return sa.not_(cond) if node.negated else cond
+        return VERSIONS.c.id.in_(sa.select(METRICS.c.version_id).where(METRICS.c.key == key, inner))
     if name in ("params", "param"):
         return _params(ctx, node, _key(ctx, field))
     if name in ("tags", "tag"):
         key = _key(ctx, field)
-        inner = _apply(
-            ctx, Compare(field, node.op, node.values), VersionTagRow.value, _as_text(ctx, field)
-        )
-        cond = VersionRow.id.in_(
-            sa.select(VersionTagRow.version_id).where(VersionTagRow.key == key, inner)
-        )
-        return sa.not_(cond) if node.negated else cond
-    _no_key(ctx, field)
+        inner = _apply(ctx, node, TAGS.c.value, _as_text(ctx, field))
+        return VERSIONS.c.id.in_(sa.select(TAGS.c.version_id).where(TAGS.c.key == key, inner))
+    _no_key(ctx, field, _VERSION_NAMES, VERSION_FIELDS)
     if name in ("model", "name"):
-        return _apply(ctx, node, ModelRow.name, _as_text(ctx, field))
+        return _apply(ctx, node, MODELS.c.name, _as_text(ctx, field))
     if name in ("version", "number"):
         if node.op in ("like", "ilike"):
             raise ctx.error(field.column, f"{field} is a number; use =, <, > ... not {node.op}")
-        return _apply(ctx, node, VersionRow.number, _as_int(ctx, field))
+        return _apply(ctx, node, VERSIONS.c.number, _as_int(ctx, field))
     if name == "size":
         if node.op in ("like", "ilike"):
             raise ctx.error(field.column, f"{field} is a number; use =, <, > ... not {node.op}")
-        return _apply(ctx, node, VersionRow.size, _as_int(ctx, field))
+        return _apply(ctx, node, VERSIONS.c.size, _as_int(ctx, field))
     if name in ("created", "status_changed"):
-        column = VersionRow.created if name == "created" else VersionRow.status_changed
+        column = VERSIONS.c.created if name == "created" else VERSIONS.c.status_changed
         return _time_condition(ctx, node, column)
     if name == "status":
         for value in node.values:
@@ -236,20 +252,20 @@ def _version_compare(ctx: _Ctx, node: Compare) -> Cond:
                 raise ctx.error(
                     value.column, f"status is one of ready, archived, deleted, not {value.text!r}"
                 )
-        return _apply(ctx, node, VersionRow.status, _as_text(ctx, field))
+        return _apply(ctx, node, VERSIONS.c.status, _as_text(ctx, field))
     if name == "alias":
         # alias = x: the version holds alias x; alias != x: it does not.
         _text_only(ctx, node)
         negate = node.negated != (node.op == "!=")
         op = "=" if node.op == "!=" else node.op
-        inner = _apply(ctx, Compare(field, op, node.values), AliasRow.alias, _as_text(ctx, field))
-        cond = VersionRow.id.in_(sa.select(AliasRow.version_id).where(inner))
+        inner = _apply(ctx, Compare(field, op, node.values), ALIASES.c.alias, _as_text(ctx, field))
+        cond = VERSIONS.c.id.in_(sa.select(ALIASES.c.version_id).where(inner))
         return sa.not_(cond) if negate else cond
     columns: dict[str, Any] = {
-        "author": VersionRow.author,
-        "flavor": VersionRow.flavor,
-        "digest": VersionRow.digest,
-        "description": VersionRow.description,
+        "author": VERSIONS.c.author,
+        "flavor": VERSIONS.c.flavor,
+        "digest": VERSIONS.c.digest,
+        "description": VERSIONS.c.description,
     }
     if name in columns:
         return _apply(ctx, node, columns[name], _as_text(ctx, field))
@@ -262,20 +278,19 @@ def _model_compare(ctx: _Ctx, node: Compare) -> Cond:
     field = node.field
     if field.name in ("tags", "tag"):
         key = _key(ctx, field)
-        inner = _apply(
-            ctx, Compare(field, node.op, node.values), ModelTagRow.value, _as_text(ctx, field)
+        inner = _apply(ctx, node, MODEL_TAGS.c.value, _as_text(ctx, field))
+        return MODELS.c.id.in_(
+            sa.select(MODEL_TAGS.c.model_id).where(MODEL_TAGS.c.key == key, inner)
         )
-        cond = ModelRow.id.in_(sa.select(ModelTagRow.model_id).where(ModelTagRow.key == key, inner))
-        return sa.not_(cond) if node.negated else cond
-    _no_key(ctx, field)
+    _no_key(ctx, field, _MODEL_NAMES, MODEL_FIELDS)
     if field.name in ("created", "updated"):
-        column = ModelRow.created if field.name == "created" else ModelRow.updated
+        column = MODELS.c.created if field.name == "created" else MODELS.c.updated
         return _time_condition(ctx, node, column)
     columns: dict[str, Any] = {
-        "name": ModelRow.name,
-        "model": ModelRow.name,
-        "owner": ModelRow.owner,
-        "description": ModelRow.description,
+        "name": MODELS.c.name,
+        "model": MODELS.c.name,
+        "owner": MODELS.c.owner,
+        "description": MODELS.c.description,
     }
     if field.name in columns:
         return _apply(ctx, node, columns[field.name], _as_text(ctx, field))

@@ -1,0 +1,90 @@
+"""A ``catalog`` fixture that runs every test on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from cairn.catalog import Catalog
+
+DIGEST_A = "blake3:" + "a" * 64
+DIGEST_B = "blake3:" + "b" * 64
+
+
+def digest(n: int) -> str:
+    return "blake3:" + f"{n:064x}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalog.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def catalog(catalog_url: str) -> Iterator[Catalog]:
+    cat = Catalog(catalog_url)
+    try:
+        yield cat
+    finally:
+        cat.close()
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def module_catalog_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Like ``catalog_url``, shared by a module's read-only tests (one database each)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('catalog') / 'catalog.db'}"
+        return
+    server: str = request.getfixturevalue("postgres_server_url")
+    name = f"cairn_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                ),
+                {"n": name},
+            )
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_catalog(module_catalog_url: str) -> Iterator[Catalog]:
+    cat = Catalog(module_catalog_url)
+    try:
+        yield cat
+    finally:
+        cat.close()
+
+
+def log(cat: Catalog, model: str = "fraud", n: int = 1, **kwargs: object) -> list[int]:
+    """Log ``n`` versions; returns their numbers."""
+    numbers = []
+    for i in range(n):
+        args: dict[str, object] = {
+            "digest": digest(i + 1),
+            "size": 100 + i,
+            "file_count": 1,
+            "author": "ada",
+            "actor": "ada",
+        }
+        args.update(kwargs)
+        numbers.append(cat.create_version(model, **args).number)  # type: ignore[arg-type]
+    return numbers

@@ -1,0 +1,87 @@
+"""The schema comes from Alembic migrations shipped in the package, checked on open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from cairn.catalog import Catalog
+from cairn.catalog.engine import normalize_url
+from cairn.catalog.migrations import HEAD, REVISIONS, script_location
+from cairn.catalog.schema import Base
+from cairn.errors import CatalogError
+
+from .conftest import log
+
+
+def test_open_creates_then_reopens_without_migrating(catalog_url: str) -> None:
+    first = Catalog(catalog_url)
+    log(first, "fraud", 2)
+    first.close()
+    again = Catalog(catalog_url)
+    assert again.get_model("fraud").version_count == 2
+    with again.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+    again.close()
+
+
+def test_the_migrated_schema_matches_the_table_classes(catalog: Catalog) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with catalog.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == []
+
+
+def test_revision_list_matches_the_scripts() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", script_location())
+    scripts = ScriptDirectory.from_config(config)
+    assert scripts.get_heads() == [HEAD]
+    chain = [s.revision for s in scripts.walk_revisions()]
+    assert list(reversed(chain)) == list(REVISIONS)
+
+
+def test_a_newer_schema_is_refused_with_a_hint(catalog_url: str) -> None:
+    Catalog(catalog_url).close()
+    engine = sa.create_engine(normalize_url(catalog_url))
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(CatalogError) as info:
+        Catalog(catalog_url)
+    assert "9999" in info.value.message and "newer" in info.value.message
+    assert "upgrade cairn" in info.value.hint
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    catalog = Catalog(f"sqlite:///{tmp_path / 'sub' / 'catalog.db'}")
+    with catalog.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+    catalog.close()
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "not a url", "sqlite://", "sqlite:///:memory:"])
+def test_unsupported_urls_say_what_works(url: str) -> None:
+    with pytest.raises(CatalogError) as info:
+        Catalog(url)
+    assert "sqlite:///" in info.value.hint
+
+
+def test_postgres_urls_use_psycopg() -> None:
+    assert normalize_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert normalize_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+
+
+def test_an_unreachable_database_is_a_catalog_error() -> None:
+    with pytest.raises(CatalogError, match="cannot open the catalog"):
+        Catalog("postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=2")

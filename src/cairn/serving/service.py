@@ -194,7 +194,7 @@ class Service:
             )
         shadow = self.shadows.get(loaded.model)
         if shadow is not None and slot.role == "primary":
-            shadow.offer(x, outputs, seconds, loaded.version)
+            shadow.offer(data, outputs, seconds, loaded.version)
         return Outcome(outputs, loaded, slot, rid, seconds)
 
     def failed(self, model: str, exc: CairnError) -> None:

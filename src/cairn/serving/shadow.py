@@ -1,6 +1,6 @@
 """Shadow traffic: mirror requests to a second version off the critical path, and compare.
 
-After the served version has answered, the validated input and its output are queued (bounded;
+After the served version has answered, the request's input and its output are queued (bounded;
 full means the mirror is skipped and counted, never a wait). A worker thread runs the shadow
 version on them and keeps the agreement rate (rows with the same prediction; floats within
 1e-6 relative) and the latency difference. :meth:`Shadow.stats` is served at ``/cairn/shadow``
@@ -107,7 +107,7 @@ class Shadow:
             return
         start = time.perf_counter()
         try:
-            result = loaded.predict(data)
+            result = loaded.predict(loaded.validate(data))
         except Exception as exc:
             with self._lock:
                 self.errors += 1

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from cairn import __version__
 from cairn.errors import CairnError, InvalidInput
+from cairn.serving.fastpath import SplitTable
 from cairn.serving.http import (
     HEADER_REQUEST_ID,
     error_message,
@@ -39,21 +40,25 @@ def _error(exc: CairnError) -> Response:
     return json_response({"error_code": code, "message": error_message(exc)}, exc.http_status)
 
 
-def _split(value: Any) -> Any:
-    import pandas as pd
-
-    if not isinstance(value, dict) or "data" not in value:
+def _split(value: Any) -> SplitTable:
+    if not isinstance(value, dict) or not isinstance(value.get("data"), list):
         raise InvalidInput(
-            "dataframe_split must be an object with 'columns' and 'data'",
+            "dataframe_split must be an object with 'columns' and 'data' (a list of rows)",
             'e.g. {"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2]]}}',
         )
-    data = value["data"]
-    if not isinstance(data, list):
-        raise InvalidInput("dataframe_split.data must be a list of rows")
-    try:
-        return pd.DataFrame(data, columns=value.get("columns"), index=value.get("index"))
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"dataframe_split does not make a table: {exc}") from exc
+    columns = value.get("columns")
+    rows = value["data"]
+    if columns is None:
+        width = len(rows[0]) if rows and isinstance(rows[0], list) else 0
+        columns = [str(i) for i in range(width)]
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise InvalidInput("dataframe_split.columns must be a list of column names")
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != len(columns):
+            raise InvalidInput(
+                f"dataframe_split.data[{i}] must have {len(columns)} values, one per column"
+            )
+    return SplitTable(columns, rows)
 
 
 def parse_invocation(content_type: str, body: bytes, parsed: Any = None) -> Any:

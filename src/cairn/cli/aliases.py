@@ -14,7 +14,9 @@ from cairn.errors import InvalidInput
 __all__ = ["register"]
 
 alias_app = typer.Typer(
-    help="Movable names (production, staging) with full history.", no_args_is_help=True
+    help="Movable names (production, staging) with full history.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]

@@ -28,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain click help: `cairn --help` does not import rich's renderer
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

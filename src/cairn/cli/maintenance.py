@@ -11,7 +11,9 @@ from cairn.cli.output import console, human_bytes, print_json, print_table, prog
 
 __all__ = ["register"]
 
-audit_app = typer.Typer(help="The tamper-evident log of every change.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The tamper-evident log of every change.", no_args_is_help=True, rich_markup_mode=None
+)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 

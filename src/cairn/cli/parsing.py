@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cairn.catalog.records import ParamValue
 from cairn.errors import InvalidInput
+
+ParamValue = str | int | float | bool  # as in cairn.catalog.records, without importing SQL
 
 __all__ = ["parse_metric", "parse_pair", "parse_pairs", "parse_param"]
 

@@ -22,6 +22,7 @@ from cairn.governance.ratelimit import LoginLimiter
 from cairn.governance.tokens import server_secret
 from cairn.governance.webhooks import Webhooks
 from cairn.registry import Registry, open_registry
+from cairn.server import ui
 from cairn.server.dispatch import Dispatcher
 from cairn.server.errors import install_error_handlers
 from cairn.server.middleware import RequestGuard, configure_json_logging
@@ -102,6 +103,7 @@ def create_app(
     install_error_handlers(app)
     for module in (models, versions, aliases, query, events, transfer, accounts, webhooks, admin):
         app.include_router(module.router)
+    app.include_router(ui.router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

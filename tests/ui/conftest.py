@@ -116,24 +116,53 @@ def populate(reg: Registry, root: Path) -> dict[str, Any]:
             (folder / "calibration.json").write_text('{"a": 1}')
         return folder
 
-    reg.create_model(MODEL, description="Scores card payments.", owner="risk-team",
-                     tags={"team": "fraud"})
-    enc = reg.log(files("enc"), model="feature-encoder", params={"dim": 16},
-                  metrics={"recall": 0.7})
+    reg.create_model(
+        MODEL, description="Scores card payments.", owner="risk-team", tags={"team": "fraud"}
+    )
+    enc = reg.log(
+        files("enc"), model="feature-encoder", params={"dim": 16}, metrics={"recall": 0.7}
+    )
     train = f"train={data / 'train.csv'}"
     evals = f"eval={data / 'eval.csv'}"
-    v1 = reg.log(files("1"), model=MODEL, params={"depth": 4, "lr": 0.1},
-                 metrics={"auc": 0.81, "loss": 0.52}, datasets=[train],
-                 description="baseline gradient boosting")
-    v2 = reg.log(files("2", extra=True), model=MODEL, params={"depth": 6, "lr": 0.1},
-                 metrics={"auc": 0.86, "loss": 0.41}, parents=[v1.ref], datasets=[train])
-    v3 = reg.log(files("3", extra=True), model=MODEL, params={"depth": 6, "lr": 0.05},
-                 metrics={"auc": 0.91, "loss": 0.33}, parents=[v2.ref],
-                 datasets=[train, evals], tags={"stage": "candidate"})
-    v4 = reg.log(files("4"), model=MODEL, params={"depth": 8, "lr": 0.05},
-                 metrics={"auc": 0.89, "loss": 0.35}, parents=[v2.ref, v3.ref])
-    v5 = reg.log(files("5"), model=MODEL, params={"depth": 8, "lr": 0.02},
-                 metrics={"auc": 0.93, "loss": 0.30}, parents=[v3.ref, enc.ref])
+    v1 = reg.log(
+        files("1"),
+        model=MODEL,
+        params={"depth": 4, "lr": 0.1},
+        metrics={"auc": 0.81, "loss": 0.52},
+        datasets=[train],
+        description="baseline gradient boosting",
+    )
+    v2 = reg.log(
+        files("2", extra=True),
+        model=MODEL,
+        params={"depth": 6, "lr": 0.1},
+        metrics={"auc": 0.86, "loss": 0.41},
+        parents=[v1.ref],
+        datasets=[train],
+    )
+    v3 = reg.log(
+        files("3", extra=True),
+        model=MODEL,
+        params={"depth": 6, "lr": 0.05},
+        metrics={"auc": 0.91, "loss": 0.33},
+        parents=[v2.ref],
+        datasets=[train, evals],
+        tags={"stage": "candidate"},
+    )
+    v4 = reg.log(
+        files("4"),
+        model=MODEL,
+        params={"depth": 8, "lr": 0.05},
+        metrics={"auc": 0.89, "loss": 0.35},
+        parents=[v2.ref, v3.ref],
+    )
+    v5 = reg.log(
+        files("5"),
+        model=MODEL,
+        params={"depth": 8, "lr": 0.02},
+        metrics={"auc": 0.93, "loss": 0.30},
+        parents=[v3.ref, enc.ref],
+    )
     reg.set_alias(MODEL, "production", v1.number, reason="first release")
     reg.set_alias(MODEL, "production", v2.number, reason="better auc")
     reg.set_alias(MODEL, "production", v3.number, reason="weekly retrain")
@@ -186,9 +215,11 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     tab.on(
         "request",
-        lambda req: outside.append(req.url)
-        if not req.url.startswith(("http://127.0.0.1", "data:", "about:"))
-        else None,
+        lambda req: (
+            outside.append(req.url)
+            if not req.url.startswith(("http://127.0.0.1", "data:", "about:"))
+            else None
+        ),
     )
     yield tab
     context.close()

@@ -113,7 +113,7 @@ def test_compare_shows_best_values_chart_and_diff(world: Served, page: Page, sho
     expect(page.locator("svg.bar-chart rect.bar")).to_have_count(6)
     diff_auc = page.locator('.diff-block[data-kind="metrics"] tr[data-key="auc"]')
     expect(diff_auc.locator("td.delta")).to_have_text("+0.1")
-    expect(diff_auc.locator("td.delta")).to_have_class("num delta up")
+    expect(diff_auc.locator("td.delta")).to_have_class("num delta better")
     expect(page.locator('.diff-block[data-kind="params"] tr[data-key="lr"] td.delta')).to_have_text(
         "-0.05"
     )

@@ -1,7 +1,7 @@
 // The cairn web UI: hash routing, sign-in, and the header. Pages live in ./pages/.
 
 import { api, setToken, getToken } from "./api.js";
-import { h, clearError, showError } from "./dom.js";
+import { h, clearError, showError, fill } from "./dom.js";
 import { modelsPage } from "./pages/models.js";
 import { modelPage } from "./pages/model.js";
 import { versionPage } from "./pages/version.js";
@@ -35,13 +35,13 @@ async function render() {
   const [path, query] = location();
   clearError();
   const view = h("div", { class: "view" }, h("p", { class: "muted" }, "Loading…"));
-  main.replaceChildren(view);
+  fill(main, view);
   const found = ROUTES.find(([re]) => re.test(path));
   for (const a of document.querySelectorAll("[data-nav]")) {
     a.classList.toggle("active", Boolean(found) && a.dataset.nav === found[2]);
   }
   if (!found) {
-    view.replaceChildren(h("h1", {}, "Not found"), h("p", {}, "No page here. ", h("a", { href: "#/" }, "Back to the models.")));
+    fill(view, h("h1", {}, "Not found"), h("p", {}, "No page here. ", h("a", { href: "#/" }, "Back to the models.")));
     return;
   }
   const [re, page] = found;
@@ -54,7 +54,7 @@ async function render() {
       loginForm(err);
       return;
     }
-    view.replaceChildren(h("p", { class: "muted" }, "This page could not be loaded."));
+    fill(view, h("p", { class: "muted" }, "This page could not be loaded."));
     showError(err);
   }
 }
@@ -84,7 +84,7 @@ function loginForm(err) {
   });
   setToken(null);
   refreshWho();
-  main.replaceChildren(form);
+  fill(main, form);
   if (hadToken && err) showError(err);
 }
 
@@ -94,18 +94,18 @@ async function refreshWho() {
     // Without a token the server may still let us in (--no-auth); ask.
     try {
       const me = await api("/whoami");
-      who.replaceChildren(h("span", { class: "muted", title: "authentication is off" }, me.name + (me.admin ? " (admin)" : "")));
+      fill(who, h("span", { class: "muted", title: "authentication is off" }, me.name + (me.admin ? " (admin)" : "")));
     } catch (e) {
-      who.replaceChildren();
+      fill(who);
     }
     return;
   }
   try {
     const me = await api("/whoami");
-    const out = h("button", { class: "link", id: "logout", onclick: () => { setToken(null); who.replaceChildren(); render(); } }, "sign out");
-    who.replaceChildren(h("span", {}, me.name + (me.admin ? " (admin)" : "")), " · ", out);
+    const out = h("button", { class: "link", id: "logout", onclick: () => { setToken(null); fill(who); render(); } }, "sign out");
+    fill(who, h("span", {}, me.name + (me.admin ? " (admin)" : "")), " · ", out);
   } catch (e) {
-    who.replaceChildren();
+    fill(who);
   }
 }
 

@@ -29,6 +29,13 @@ function append(el, children) {
   }
 }
 
+/** Replace the children of `el` (null/false skipped, arrays flattened). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 /** h("a", {href: "#/"}, "text", child, [more]) */
 export function h(tag, attrs, ...children) {
   return build(document.createElement(tag), attrs, children, false);
@@ -119,7 +126,7 @@ export function showError(err) {
   const banner = document.getElementById("banner");
   const message = err && err.message ? err.message : String(err);
   const code = err && err.code ? err.code : "error";
-  banner.replaceChildren(
+  fill(banner, 
     h("strong", {}, code.replace(/_/g, " ") + ": "),
     h("span", { class: "message" }, message),
     err && err.hint ? h("span", { class: "hint" }, " — " + err.hint) : null,
@@ -131,7 +138,7 @@ export function showError(err) {
 export function clearError() {
   const banner = document.getElementById("banner");
   banner.hidden = true;
-  banner.replaceChildren();
+  fill(banner);
 }
 
 /** Run an async action; its API error goes to the banner instead of escaping. */

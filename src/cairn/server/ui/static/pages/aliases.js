@@ -1,7 +1,7 @@
 // Alias history: every move of every alias of a model (from → to, who, when, why).
 
 import { api, seg } from "../api.js";
-import { h, link, when, chip, modelHref, versionHref, section } from "../dom.js";
+import { h, link, when, chip, modelHref, versionHref, section, fill } from "../dom.js";
 import { modelNav } from "./model.js";
 
 function version(name, n) {
@@ -32,7 +32,7 @@ export async function aliasesPage(view, [name]) {
       h("td", {}, m.actor),
       h("td", {}, m.reason || h("span", { class: "muted" }, "—")),
       h("td", { class: "num muted" }, "#" + m.seq)))))));
-  view.replaceChildren(
+  fill(view, 
     h("div", { class: "page-head" }, h("h1", {}, link("#/", "Models"), " / ", link(modelHref(name), name), " / alias history")),
     modelNav(name, "/aliases"),
     ...(names.length ? blocks : [h("p", { class: "muted" }, "This model has no aliases.")]));

@@ -1,15 +1,15 @@
 // The audit log: the hash-chained events, paged oldest → newest, and a chain check.
 
 import { api } from "../api.js";
-import { h, when, section, guarded, chip } from "../dom.js";
+import { h, when, section, guarded, chip, fill } from "../dom.js";
 
 const PAGE = 50;
 
 function summary(obj) {
   if (!obj) return h("span", { class: "muted" }, "—");
   const text = JSON.stringify(obj);
-  if (text.length <= 60) return h("code", {}, text);
-  return h("details", {}, h("summary", {}, h("code", {}, text.slice(0, 57) + "…")), h("pre", {}, JSON.stringify(obj, null, 2)));
+  if (text.length <= 44) return h("code", {}, text);
+  return h("details", {}, h("summary", {}, h("code", {}, text.slice(0, 41) + "…")), h("pre", {}, JSON.stringify(obj, null, 2)));
 }
 
 export async function auditPage(view, _args, query) {
@@ -21,10 +21,10 @@ export async function auditPage(view, _args, query) {
   const verify = h("button", { id: "verify-chain", class: "primary" }, "Verify chain");
   verify.addEventListener("click", () => guarded(async () => {
     verify.disabled = true;
-    verifyOut.replaceChildren("checking…");
+    fill(verifyOut, "checking…");
     try {
       const report = await api("/audit/verify");
-      verifyOut.replaceChildren(report.ok
+      fill(verifyOut, report.ok
         ? chip(`Chain intact: ${report.checked} events checked`, "ok")
         : chip(`Chain broken at event #${report.first_bad_seq}: ${report.reason || "hash mismatch"}`, "bad"));
     } finally {
@@ -50,13 +50,20 @@ export async function auditPage(view, _args, query) {
   });
 
   const last = events.length ? events[events.length - 1].seq : after;
+  const latest = h("button", { type: "button", id: "latest-events", title: "the newest events" }, "Latest ⇥");
+  latest.addEventListener("click", () => guarded(async () => {
+    // /readyz names the last event; the audit log pages forward by sequence number.
+    const ready = await (await fetch("/readyz")).json();
+    window.location.hash = qs({ after: Math.max(0, (ready.last_event || 0) - PAGE) });
+  }));
   const pager = h("div", { class: "toolbar pager" },
     after > 0 ? h("a", { href: qs({ after: 0 }), class: "button" }, "⇤ First") : null,
     after > 0 ? h("a", { href: qs({ after: Math.max(0, after - PAGE) }), class: "button", id: "prev-events" }, "← Earlier") : null,
     events.length === PAGE ? h("a", { href: qs({ after: last }), class: "button", id: "next-events" }, "Later →") : null,
+    filters.model || filters.action ? null : latest,
     h("span", { class: "muted" }, events.length ? `events #${events[0].seq}–#${last}` : "no events here"));
 
-  view.replaceChildren(
+  fill(view, 
     h("div", { class: "page-head" }, h("h1", {}, "Audit log")),
     section("Hash chain", h("p", { class: "muted" }, "Every change is an event whose hash covers the one before; verifying recomputes the whole chain."),
       h("div", { class: "toolbar" }, verify, verifyOut)),

@@ -2,7 +2,7 @@
 // and the diff of the first two (param/metric deltas, files, new bytes).
 
 import { api, seg } from "../api.js";
-import { h, num, signed, bytes, refLink, section, table, chip } from "../dom.js";
+import { h, num, signed, bytes, refLink, section, table, chip, fill } from "../dom.js";
 import { groupedBars, chartBox, color } from "../charts.js";
 
 // Metrics whose name says smaller is better; every other metric: larger is better.
@@ -22,9 +22,9 @@ function picker(refs) {
   }).catch(() => {});
   modelSel.addEventListener("change", async () => {
     const name = modelSel.value;
-    if (!name) return boxes.replaceChildren();
+    if (!name) return fill(boxes);
     const page = await api(`/models/${seg(name)}/versions`, { query: { limit: 50 } });
-    boxes.replaceChildren(...page.items.map((v) => {
+    fill(boxes, ...page.items.map((v) => {
       const ref = `${v.model}/${v.number}`;
       const current = () => input.value.split(",").map((x) => x.trim()).filter(Boolean);
       return h("label", { class: "pick" }, h("input", {
@@ -80,22 +80,35 @@ function sideBySide(cmp) {
   return h("table", { class: "compare", id: "compare-table" }, h("thead", {}, h("tr", {}, head.map((x) => h("th", {}, x)))), h("tbody", {}, rows));
 }
 
-function changeRows(changes, numeric) {
-  return changes.map((c) => {
-    const cls = c.delta === null || c.delta === undefined ? "" : c.delta > 0 ? "up" : c.delta < 0 ? "down" : "";
-    return h("tr", { dataset: { key: c.key } }, h("th", {}, c.key),
-      h("td", { class: "num" }, c.old === null ? h("span", { class: "muted" }, "—") : numeric ? num(c.old) : String(c.old)),
-      h("td", { class: "num" }, c.new === null ? h("span", { class: "muted" }, "—") : numeric ? num(c.new) : String(c.new)),
-      h("td", { class: "num delta " + cls }, signed(c.delta)));
-  });
+function cell(value, numeric) {
+  if (value === null || value === undefined) return h("span", { class: "muted" }, "—");
+  if (numeric) return num(value);
+  const text = String(value);
+  // Digests are long: show the start, keep the whole value in the tooltip.
+  return /^blake3:[0-9a-f]{16,}$/.test(text) ? h("code", { title: text }, text.slice(0, 19) + "…") : text;
+}
+
+/** Metric deltas are coloured by whether they are better; param deltas are neutral. */
+function deltaClass(change, kind) {
+  if (kind !== "metrics" || typeof change.delta !== "number" || change.delta === 0) return "";
+  const better = lowerIsBetter(change.key) ? change.delta < 0 : change.delta > 0;
+  return better ? "better" : "worse";
+}
+
+function changeRows(changes, numeric, kind) {
+  return changes.map((c) => h("tr", { dataset: { key: c.key } }, h("th", {}, c.key),
+    h("td", { class: "num" }, cell(c.old, numeric)),
+    h("td", { class: "num" }, cell(c.new, numeric)),
+    h("td", { class: ("num delta " + deltaClass(c, kind)).trim() }, signed(c.delta))));
 }
 
 function diffSection(d) {
   const kinds = [["metrics", d.metrics, true], ["params", d.params, true], ["tags", d.tags, false], ["lineage", d.lineage, false], ["fields", d.fields, false]];
   const blocks = kinds.filter(([, list]) => list.length).map(([title, list, numeric]) =>
     h("div", { class: "diff-block", dataset: { kind: title } }, h("h3", {}, title),
-      h("table", { class: "diff" }, h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", {}, d.a), h("th", {}, d.b), h("th", {}, "Δ"))),
-        h("tbody", {}, changeRows(list, numeric)))));
+      h("table", { class: "diff" }, h("colgroup", {}, h("col", { class: "c-key" }), h("col", { class: "c-val" }), h("col", { class: "c-val" }), h("col", { class: "c-delta" })),
+        h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", {}, d.a), h("th", {}, d.b), h("th", {}, "Δ"))),
+        h("tbody", {}, changeRows(list, numeric, title)))));
   const files = d.files.length
     ? table(["file", "change", "size " + d.a, "size " + d.b], d.files.map((f) => [
       h("code", {}, f.path), chip(f.change, "file-" + f.change), bytes(f.old_size), bytes(f.new_size)]), { class: "files-diff", id: "files-diff" })
@@ -111,7 +124,7 @@ function diffSection(d) {
 export async function comparePage(view, _args, query) {
   const refs = (query.get("refs") || "").split(",").map((x) => x.trim()).filter(Boolean);
   if (refs.length < 2) {
-    view.replaceChildren(h("h1", {}, "Compare versions"), section("Pick two or more versions", picker(refs)));
+    fill(view, h("h1", {}, "Compare versions"), section("Pick two or more versions", picker(refs)));
     return;
   }
   const [cmp, diff] = await Promise.all([
@@ -119,7 +132,7 @@ export async function comparePage(view, _args, query) {
     api("/diff", { query: { a: refs[0], b: refs[1] } }),
   ]);
   const series = cmp.rows.map((r, i) => ({ name: cmp.refs[i], values: Object.fromEntries(cmp.metrics.map((m) => [m, r[`metrics.${m}`]])) }));
-  view.replaceChildren(
+  fill(view, 
     h("h1", {}, "Compare ", cmp.refs.join(" · ")),
     section("Versions", picker(refs)),
     section("Side by side", sideBySide(cmp), h("p", { class: "muted small" }, "Best value in green (larger is better unless the name says loss, error, latency …, marked ↓).")),

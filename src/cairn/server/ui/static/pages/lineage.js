@@ -2,7 +2,7 @@
 // models) and the datasets they were trained on. Layered by longest path from the sources.
 
 import { allPages, seg } from "../api.js";
-import { h, s, link, modelHref, versionHref, section } from "../dom.js";
+import { h, s, link, modelHref, versionHref, section, fill } from "../dom.js";
 import { modelNav } from "./model.js";
 
 const NODE_W = 132;
@@ -127,7 +127,7 @@ export async function lineagePage(view, [name]) {
   const graph = buildGraph(items);
   const counts = `${items.length} versions, ${graph.edges.filter((e) => e.kind === "parent").length} parent links, ` +
     `${graph.nodes.filter((n) => n.kind === "dataset").length} datasets`;
-  view.replaceChildren(
+  fill(view, 
     h("div", { class: "page-head" }, h("h1", {}, link("#/", "Models"), " / ", link(modelHref(name), name), " / lineage"),
       h("span", { class: "muted", id: "lineage-counts" }, counts)),
     modelNav(name, "/lineage"),

@@ -1,7 +1,7 @@
 // One model: aliases (with rollback), versions (search, keyset "more"), a metric chart.
 
 import { api, seg } from "../api.js";
-import { h, link, when, chip, num, shortDigest, versionHref, modelHref, section, showError, clearError, guarded } from "../dom.js";
+import { h, link, when, chip, num, shortDigest, versionHref, modelHref, section, showError, clearError, guarded, fill } from "../dom.js";
 import { lineChart, chartBox } from "../charts.js";
 
 const PAGE = 25;
@@ -36,10 +36,10 @@ export async function modelPage(view, [name], query) {
     const aliases = await api(`/models/${seg(name)}/aliases`);
     const names = Object.keys(aliases).sort();
     if (!names.length) {
-      aliasBox.replaceChildren(h("p", { class: "muted" }, "No aliases. Point one with ", h("code", {}, `cairn alias set ${name}@production N`), "."));
+      fill(aliasBox, h("p", { class: "muted" }, "No aliases. Point one with ", h("code", {}, `cairn alias set ${name}@production N`), "."));
       return;
     }
-    aliasBox.replaceChildren(h("table", { class: "aliases", id: "aliases-table" },
+    fill(aliasBox, h("table", { class: "aliases", id: "aliases-table" },
       h("thead", {}, h("tr", {}, h("th", {}, "alias"), h("th", {}, "version"), h("th", {}, ""))),
       h("tbody", {}, names.map((alias) => h("tr", { dataset: { alias } },
         h("td", {}, chip(alias, "alias")),
@@ -70,7 +70,7 @@ export async function modelPage(view, [name], query) {
   function drawTable() {
     const metrics = metricNames().slice(0, 4);
     if (!state.versions.length) {
-      tableBox.replaceChildren(h("p", { class: "muted" }, state.filter ? "No version matches the filter." : "No versions yet."));
+      fill(tableBox, h("p", { class: "muted" }, state.filter ? "No version matches the filter." : "No versions yet."));
       return;
     }
     const rows = state.versions.map((v) => h("tr", { dataset: { version: v.number }, class: "status-" + v.status },
@@ -85,7 +85,7 @@ export async function modelPage(view, [name], query) {
       h("td", {}, v.author),
       h("td", {}, when(v.created)),
       h("td", {}, h("code", { title: v.digest }, shortDigest(v.digest)))));
-    tableBox.replaceChildren(h("table", { class: "versions", id: "versions-table" },
+    fill(tableBox, h("table", { class: "versions", id: "versions-table" },
       h("thead", {}, h("tr", {}, ["", "version", "aliases", "status", ...metrics, "author", "created", "digest"].map((x) => h("th", {}, x)))),
       h("tbody", {}, rows)));
   }
@@ -93,18 +93,18 @@ export async function modelPage(view, [name], query) {
   function drawChart() {
     const names = metricNames();
     if (!names.length) {
-      chartArea.replaceChildren(h("p", { class: "muted" }, "No metrics logged yet."));
+      fill(chartArea, h("p", { class: "muted" }, "No metrics logged yet."));
       return;
     }
     if (!names.includes(state.metric)) state.metric = names[0];
-    metricSelect.replaceChildren(...names.map((m) => h("option", { value: m, selected: m === state.metric }, m)));
+    fill(metricSelect, ...names.map((m) => h("option", { value: m, selected: m === state.metric }, m)));
     const points = state.versions
       .filter((v) => typeof v.metrics[state.metric] === "number")
       .map((v) => ({ x: v.number, y: v.metrics[state.metric], href: versionHref(name, v.number) }))
       .sort((a, b) => a.x - b.x);
-    chartArea.replaceChildren(
+    fill(chartArea, 
       h("div", { class: "toolbar" }, h("label", {}, "metric ", metricSelect)),
-      chartBox(lineChart(points, { title: state.metric }),
+      chartBox(lineChart(points, { title: state.metric, width: 540, height: 250 }),
         `${points.length} of the ${state.versions.length} versions listed above${state.next ? " (load more to extend)" : ""}.`));
   }
 
@@ -155,7 +155,7 @@ export async function modelPage(view, [name], query) {
 
   await Promise.all([loadAliases(), reload()]);
   const tags = Object.entries(model.tags || {});
-  view.replaceChildren(
+  fill(view, 
     h("div", { class: "page-head" },
       h("h1", {}, link("#/", "Models"), " / ", name),
       h("span", { class: "muted" }, `${model.version_count} versions · owner ${model.owner || "—"} · updated `, when(model.updated))),

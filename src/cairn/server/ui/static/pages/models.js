@@ -1,7 +1,7 @@
 // The models list: name, latest version, aliases, owner, updated; a filter box.
 
 import { api } from "../api.js";
-import { h, link, when, chip, modelHref, versionHref, table } from "../dom.js";
+import { h, link, when, chip, modelHref, versionHref, table, fill } from "../dom.js";
 
 export async function modelsPage(view, _args, query) {
   const models = [];
@@ -40,12 +40,12 @@ export async function modelsPage(view, _args, query) {
     const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
     const shown = models.filter((m) => matches(m, words));
     if (!models.length) {
-      body.replaceChildren(h("div", { class: "empty-state" },
+      fill(body, h("div", { class: "empty-state" },
         h("p", {}, "No models yet."),
         h("p", { class: "muted" }, "Log one with ", h("code", {}, "cairn log ./model --model NAME"), " and reload.")));
       return;
     }
-    body.replaceChildren(
+    fill(body, 
       table(["model", "latest", "aliases", "owner", "versions", "updated"], shown.map(row), { class: "models", id: "models-table" }),
       shown.length ? null : h("p", { class: "muted" }, "No model matches the filter."));
   }
@@ -59,7 +59,7 @@ export async function modelsPage(view, _args, query) {
     draw();
   });
   draw();
-  view.replaceChildren(
+  fill(view, 
     h("div", { class: "page-head" }, h("h1", {}, "Models"), h("span", { class: "muted" }, `${models.length}${next ? "+" : ""} models`)),
     h("div", { class: "toolbar" }, filter),
     body,

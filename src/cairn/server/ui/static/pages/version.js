@@ -1,7 +1,7 @@
 // One version: identity, provenance, params, metrics, tags, datasets, parents, files, flavor.
 
 import { api, seg } from "../api.js";
-import { h, link, when, chip, num, bytes, kvTable, table, section, refLink, modelHref } from "../dom.js";
+import { h, link, when, chip, num, bytes, kvTable, table, section, refLink, modelHref, fill } from "../dom.js";
 import { modelNav } from "./model.js";
 
 function dl(pairs) {
@@ -53,7 +53,7 @@ export async function versionPage(view, [name, n]) {
     : null;
   const number = Number(n);
   const files = await filesSection(v);
-  view.replaceChildren(
+  fill(view, 
     h("div", { class: "page-head" },
       h("h1", {}, link("#/", "Models"), " / ", link(modelHref(name), name), " / v" + v.number),
       h("span", {}, v.aliases.map((a) => chip(a, "alias")), v.status !== "ready" ? chip(v.status, "status") : null)),

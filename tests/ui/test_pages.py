@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import httpx
@@ -23,6 +24,38 @@ def test_the_ui_is_served_with_its_files(world: Served) -> None:
     missing = httpx.get(world.url + "/ui/static/../__init__.py")
     assert missing.status_code == 404
     assert "/ui/static" not in httpx.get(world.url + "/openapi.json").text
+
+
+def test_every_module_the_page_imports_is_served_and_nothing_is_remote(world: Served) -> None:
+    from cairn.server.ui import STATIC
+
+    seen: set[str] = set()
+    todo = ["/ui/static/app.js"]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        answer = httpx.get(world.url + path)
+        assert answer.status_code == 200, path
+        base = path.rsplit("/", 1)[0]
+        for target in re.findall(r'from "(\.{1,2}/[^"]+)"', answer.text):
+            parts = f"{base}/{target}".split("/")
+            resolved: list[str] = []
+            for part in parts:
+                if part == "..":
+                    resolved.pop()
+                elif part != ".":
+                    resolved.append(part)
+            todo.append("/".join(resolved))
+    served = {p.removeprefix("/ui/static/") for p in seen}
+    shipped = {p.relative_to(STATIC).as_posix() for p in STATIC.rglob("*.js")}
+    assert served == shipped
+    for file in STATIC.rglob("*"):
+        if file.is_file():
+            text = file.read_text()
+            urls = re.findall(r"https?://[^\s\"')]+", text)
+            assert urls in ([], ["http://www.w3.org/2000/svg"]), (file.name, urls)
 
 
 def test_models_list_shows_models_and_filters(world: Served, page: Page, shot: Shot) -> None:

@@ -185,3 +185,18 @@ def test_gc_cannot_pull_reused_chunks_from_under_a_writer(tmp_path: Path) -> Non
         gc_side.checkout(snapshot.digest, tmp_path / "out")  # type: ignore[attr-defined]
         assert files_of(tmp_path / "out") == files_of(source)
         assert gc_side.fsck().ok
+
+
+def test_another_store_object_recovers_after_gc_moves_chunks(tmp_path: Path) -> None:
+    """Two clients of one bucket: the second one's index cache still names the old pack."""
+    url = "memory://gc-two-clients"
+    write_random(tmp_path / "both" / "big.bin", 1_000_000, seed=1)
+    write_random(tmp_path / "both" / "small.bin", 100_000, seed=2)
+    with open_store(url) as first, open_store(url) as second:
+        first.put_tree(tmp_path / "both")
+        (tmp_path / "both" / "big.bin").unlink()
+        small = first.put_tree(tmp_path / "both")
+        second.refresh_index()
+        assert first.gc([small.digest], grace=0).packs_rewritten
+        second.checkout(small.digest, tmp_path / "out")
+        assert files_of(tmp_path / "out") == files_of(tmp_path / "both")

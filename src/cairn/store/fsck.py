@@ -65,6 +65,8 @@ def _check_pack(
         magic, version, _ = HEADER.unpack(store.backend.get(key, 0, HEADER_SIZE))
     except CorruptData as error:
         return [], [], 0, error.message
+    except KeyError:
+        return [], [], 0, None  # deleted by a gc since it was listed
     if magic != MAGIC:
         return [], [], size, f"pack {key} has a damaged header"
     if version > 1:

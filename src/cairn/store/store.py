@@ -35,6 +35,7 @@ EPOCH_KEY = "gc-epoch"
 GC_LOCK = "gc"
 GC_WAIT_SECONDS = 3600.0
 _MAX_GC_RETRIES = 3
+_SNAPSHOT_CACHE = 256
 
 
 def format_record() -> bytes:
@@ -166,7 +167,7 @@ class Store:
             snapshot = decode_manifest(manifest)
             self.backend.put(manifest_key(snapshot.digest), manifest)
             if self._settle(snapshot.chunk_ids()):
-                self._snapshots[snapshot.digest] = snapshot
+                self._remember(snapshot)
                 return snapshot
             progress = None
         raise ChunkMissing(
@@ -182,7 +183,7 @@ class Store:
         self.backend.put(manifest_key(snapshot.digest), manifest)
         if not self._settle(snapshot.chunk_ids()):
             self.locate(sorted(snapshot.chunk_ids()))
-        self._snapshots[snapshot.digest] = snapshot
+        self._remember(snapshot)
         return snapshot
 
     def import_chunks(self, chunks: Iterable[tuple[str, bytes]]) -> int:
@@ -211,8 +212,13 @@ class Store:
         if cached is not None:
             return cached
         snapshot = decode_manifest(self.manifest_bytes(digest), digest)
-        self._snapshots[digest] = snapshot
+        self._remember(snapshot)
         return snapshot
+
+    def _remember(self, snapshot: Snapshot) -> None:
+        self._snapshots[snapshot.digest] = snapshot
+        while len(self._snapshots) > _SNAPSHOT_CACHE:
+            del self._snapshots[next(iter(self._snapshots))]
 
     def has_snapshot(self, digest: str) -> bool:
         parse(digest)
@@ -231,7 +237,12 @@ class Store:
 
     def checkout(self, digest: str, dest: Path, *, progress: Progress | None = None) -> None:
         """Write a snapshot's files into ``dest`` (new or empty), verified, atomically."""
-        write_checkout(self.backend, self.snapshot(digest), self.locate, Path(dest), progress)
+        snapshot = self.snapshot(digest)
+        try:
+            write_checkout(self.backend, snapshot, self.locate, Path(dest), progress)
+        except ChunkMissing:
+            self.refresh_index()  # a gc elsewhere may have moved chunks to a new pack
+            write_checkout(self.backend, snapshot, self.locate, Path(dest), None)
 
     def open_file(self, digest: str, path: str) -> BinaryIO:
         """Stream one file of a snapshot; bytes are verified as they are read."""

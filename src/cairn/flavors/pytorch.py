@@ -94,7 +94,8 @@ class PyTorchFlavor(Flavor):
 
         def tensor(value: Any) -> Any:
             arr = value.to_numpy() if _is_frame(value) else np.asarray(value)
-            out = torch.from_numpy(np.ascontiguousarray(arr))
+            arr = np.ascontiguousarray(arr)
+            out = torch.from_numpy(arr if arr.flags.writeable else arr.copy())
             return out.to(dtype) if out.is_floating_point() else out
 
         with torch.no_grad():

@@ -190,6 +190,10 @@ def test_alias_history_lists_every_move(world: Served, page: Page, shot: Shot) -
     expect(page.locator("#history-production")).to_contain_text("alice")
     expect(page.locator("#history-production .chip.move-back")).to_have_count(1)
     shot("aliases")
+    page.goto(f"{world.url}/#/models/{MODEL}")
+    staging = page.locator('#aliases-table tr[data-alias="staging"]')
+    staging.get_by_role("link", name="history").click()
+    expect(page.locator("section.focus #history-staging")).to_be_visible()
 
 
 def test_rollback_button_moves_the_alias(world: Served, page: Page) -> None:

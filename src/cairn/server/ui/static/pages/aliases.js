@@ -15,7 +15,7 @@ function moveKind(m) {
   return chip("forward", "move-forward");
 }
 
-export async function aliasesPage(view, [name]) {
+export async function aliasesPage(view, [name], query) {
   const aliases = await api(`/models/${seg(name)}/aliases`);
   const names = Object.keys(aliases).sort();
   const histories = await Promise.all(names.map((a) => api(`/models/${seg(name)}/aliases/${seg(a)}/history`)));
@@ -36,4 +36,10 @@ export async function aliasesPage(view, [name]) {
     h("div", { class: "page-head" }, h("h1", {}, link("#/", "Models"), " / ", link(modelHref(name), name), " / alias history")),
     modelNav(name, "/aliases"),
     ...(names.length ? blocks : [h("p", { class: "muted" }, "This model has no aliases.")]));
+  const wanted = query.get("alias");
+  const target = wanted && view.querySelector(`table[data-alias="${CSS.escape(wanted)}"]`);
+  if (target) {
+    target.closest("section").classList.add("focus");
+    requestAnimationFrame(() => target.closest("section").scrollIntoView({ block: "start" }));
+  }
 }

@@ -46,7 +46,7 @@ export async function modelPage(view, [name], query) {
         h("td", { class: "num" }, link(versionHref(name, aliases[alias]), "v" + aliases[alias])),
         h("td", { class: "actions" },
           h("button", { class: "rollback", dataset: { alias }, onclick: () => rollback(alias, aliases[alias]) }, "Roll back"),
-          " ", link(modelHref(name) + "/aliases#" + encodeURIComponent(alias), "history")))))));
+          " ", link(modelHref(name) + "/aliases?alias=" + encodeURIComponent(alias), "history")))))));
   }
 
   async function rollback(alias, current) {

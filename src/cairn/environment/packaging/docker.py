@@ -50,9 +50,12 @@ def dockerfile_text(
     *, model_ref: str, meta: Mapping[str, Any], registry_uri: str | None, bundled: bool,
     port: int = DEFAULT_PORT, cairn_spec: str | None = None,
 ) -> str:  # fmt: skip
-    from cairn import __version__
+    from importlib.metadata import PackageNotFoundError, version
 
-    spec = cairn_spec or f"cairn=={__version__}"
+    try:
+        spec = cairn_spec or f"cairn=={version('cairn')}"
+    except PackageNotFoundError:
+        spec = "cairn"
     registry = f"{APP_DIR}/registry" if bundled else (registry_uri or "")
     entry = ["cairn", "serve", model_ref, "--host", "0.0.0.0", "--port", str(port)]  # noqa: S104
     probe = (

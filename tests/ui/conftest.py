@@ -36,6 +36,28 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 MODEL = "fraud-detector"
+# What a flavor records when it saves a model (the shape cairn.flavors writes).
+FLAVOR_META = {
+    "flavor": "sklearn",
+    "format": "skops",
+    "safety": {"safe": True, "format": "skops", "scan": None},
+    "signature": {
+        "inputs": {
+            "type": "dataframe",
+            "columns": [
+                {"name": "amount", "dtype": "float64", "optional": False},
+                {"name": "country", "dtype": "object", "optional": False},
+            ],
+        },
+        "outputs": {"type": "tensor", "dtype": "int64", "shape": [-1]},
+    },
+    "environment": {
+        "python": "3.11.9",
+        "implementation": "CPython",
+        "platform": {"system": "Linux", "machine": "x86_64"},
+    },
+    "requirements": ["scikit-learn==1.5.2", "skops==0.10.0"],
+}
 
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
@@ -162,6 +184,8 @@ def populate(reg: Registry, root: Path) -> dict[str, Any]:
         params={"depth": 8, "lr": 0.02},
         metrics={"auc": 0.93, "loss": 0.30},
         parents=[v3.ref, enc.ref],
+        flavor="sklearn",
+        meta=FLAVOR_META,
     )
     reg.set_alias(MODEL, "production", v1.number, reason="first release")
     reg.set_alias(MODEL, "production", v2.number, reason="better auc")

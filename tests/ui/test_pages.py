@@ -132,6 +132,19 @@ def test_version_page_shows_everything_about_a_version(
     expect(page.locator("#digest")).to_have_text(world.facts["versions"][1].digest)
 
 
+def test_version_page_summarises_the_flavor(world: Served, page: Page, shot: Shot) -> None:
+    page.goto(f"{world.url}/#/models/{MODEL}/versions/5")
+    flavor = page.locator("section", has=page.locator("h2", has_text="Flavor"))
+    expect(flavor).to_contain_text("sklearn")
+    expect(flavor).to_contain_text("skops")
+    expect(flavor).to_contain_text("safe format")
+    expect(flavor).to_contain_text("dataframe (2 columns): amount float64, country object")
+    expect(flavor).to_contain_text("CPython 3.11.9")
+    expect(flavor).to_contain_text("scikit-learn==1.5.2")
+    expect(page.locator("ul.parents")).to_contain_text("feature-encoder/1")
+    shot("version-flavor")
+
+
 def test_compare_shows_best_values_chart_and_diff(world: Served, page: Page, shot: Shot) -> None:
     page.goto(f"{world.url}/#/models/{MODEL}")
     page.check('#versions-table tr[data-version="1"] input.pick')

@@ -33,17 +33,48 @@ function short(value) {
   return text.length > 80 ? text.slice(0, 77) + "…" : text;
 }
 
-/** What the flavor wrote in `meta` (signature, environment, safety, card …), summarised. */
+/** "dataframe: age float64, city object" / "tensor float32 [-1, 4]" */
+export function describeSchema(schema) {
+  if (!schema || typeof schema !== "object") return null;
+  if (schema.type === "dataframe") {
+    const cols = (schema.columns || []).map((c) => `${c.name} ${c.dtype || ""}`.trim());
+    return `dataframe (${cols.length} columns): ${cols.slice(0, 8).join(", ")}${cols.length > 8 ? ", …" : ""}`;
+  }
+  if (schema.type === "tensors") return "tensors: " + (schema.tensors || []).map((x) => `${x.name} ${x.dtype} [${(x.shape || []).join(", ")}]`).join("; ");
+  if (schema.type === "tensor") return `tensor ${schema.dtype || ""} [${(schema.shape || []).join(", ")}]`;
+  return short(schema);
+}
+
+function flavorFacts(v, meta) {
+  const safety = meta.safety && typeof meta.safety === "object" ? meta.safety : null;
+  const env = meta.environment && typeof meta.environment === "object" ? meta.environment : null;
+  const reqs = Array.isArray(meta.requirements) ? meta.requirements : null;
+  const sig = meta.signature && typeof meta.signature === "object" ? meta.signature : null;
+  return dl([
+    ["flavor", v.flavor || meta.flavor || "—"],
+    ["format", meta.format],
+    ["safety", safety ? chip(safety.safe ? "safe format" : "unsafe: needs trust to load", safety.safe ? "ok" : "bad") : null],
+    ["inputs", sig ? describeSchema(sig.inputs) : null],
+    ["outputs", sig ? describeSchema(sig.outputs) : null],
+    ["python", env && env.python ? `${env.implementation || "Python"} ${env.python}` : null],
+    ["platform", env && env.platform ? [env.platform.system, env.platform.machine].filter(Boolean).join(" ") : null],
+    ["requirements", reqs && reqs.length ? h("span", {}, reqs.map((r) => chip(String(r)))) : null],
+  ]);
+}
+
+/** What the flavor wrote in `meta` (signature, environment, safety, card …): a summary, then
+ * every key expandable. */
 function flavorSection(v) {
   const meta = v.meta || {};
   const keys = Object.keys(meta).sort();
   if (!v.flavor && !keys.length) return null;
-  return section("Flavor", dl([["flavor", v.flavor || "—"]]),
-    keys.length ? h("table", { class: "kv meta", id: "meta-table" }, h("tbody", {}, keys.map((k) => h("tr", {},
-      h("th", {}, k),
-      h("td", {}, typeof meta[k] === "object" && meta[k] !== null
-        ? h("details", {}, h("summary", {}, short(meta[k])), h("pre", {}, JSON.stringify(meta[k], null, 2)))
-        : short(meta[k])))))) : null);
+  return section("Flavor", flavorFacts(v, meta),
+    keys.length ? h("details", { class: "meta-all" }, h("summary", {}, `all metadata (${keys.length} keys)`),
+      h("table", { class: "kv meta", id: "meta-table" }, h("tbody", {}, keys.map((k) => h("tr", {},
+        h("th", {}, k),
+        h("td", {}, typeof meta[k] === "object" && meta[k] !== null
+          ? h("details", {}, h("summary", {}, short(meta[k])), h("pre", {}, JSON.stringify(meta[k], null, 2)))
+          : short(meta[k]))))))) : null);
 }
 
 export async function versionPage(view, [name, n]) {

@@ -72,6 +72,8 @@ CASES = [
     ("params.depth = 4", ["fraud/1", "fraud/4"]),  # numbers compare numerically, "4" too
     ('params.depth = "4"', ["fraud/1", "fraud/4"]),
     ("params.depth in (4, 8)", ["fraud/1", "fraud/3", "fraud/4"]),
+    ("params.depth not in (4, 8)", ["churn/1", "fraud/2"]),
+    ('params.opt not like "a%"', ["fraud/2"]),
     ("params.opt = adam", ["fraud/1", "fraud/3"]),
     ('params.opt in ("sgd", 4)', ["fraud/2"]),
     ("params.balanced = true", ["churn/1"]),

@@ -99,8 +99,10 @@ VERSION_BY_NUMBER = version_select().where(
     MODELS.c.name == sa.bindparam("model"), VERSIONS.c.number == sa.bindparam("number")
 )
 VERSION_BY_ALIAS = (
-    version_select()
-    .join(_HOLDER, _HOLDER.c.version_id == VERSIONS.c.id)
+    sa.select(*VERSION_COLUMNS)
+    .select_from(MODELS)
+    .join(_HOLDER, _HOLDER.c.model_id == MODELS.c.id)
+    .join(VERSIONS, VERSIONS.c.id == _HOLDER.c.version_id)
     .where(MODELS.c.name == sa.bindparam("model"), _HOLDER.c.alias == sa.bindparam("alias"))
 )
 LATEST_VERSION = version_select().where(

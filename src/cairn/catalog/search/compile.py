@@ -1,7 +1,7 @@
 """Filter trees to SQLAlchemy conditions (bound parameters only, never formatted SQL).
 
-Key/value fields (``metrics.x``, ``params.x``, ``tags.x``) become ``id IN (SELECT version_id
-FROM version_metrics WHERE key = :k AND value > :v)``: index-backed on ``(key, value)``. A
+Key/value fields (``metrics.x``, ``params.x``, ``tags.x``) become ``EXISTS (SELECT FROM
+version_metrics WHERE version_id = versions.id AND key = :k AND value > :v)``. A
 version without that key never matches a comparison, negative ones included (``!=``,
 ``not in``, ``not like`` mean "has the key, with another value"); a leading ``not`` is how
 to include versions that lack it.
@@ -192,6 +192,13 @@ def _text_only(ctx: _Ctx, node: Compare) -> None:
         raise ctx.error(node.field.column, f"{node.field} cannot be compared with {node.op}")
 
 
+def _has(table: sa.Table, key: str, inner: Cond) -> Cond:
+    """The version has ``key`` in ``table`` with a value meeting ``inner``: a correlated
+    EXISTS, probed by primary key (version_id, key) for each row the page scan visits, so a
+    page stops after ``limit`` matches instead of collecting every match first."""
+    return sa.exists().where(table.c.version_id == VERSIONS.c.id, table.c.key == key, inner)
+
+
 def _params(ctx: _Ctx, node: Compare, key: str) -> Cond:
     """Numbers compare with the numeric reading, strings and booleans with the text."""
     numbers = [v for v in node.values if isinstance(v.value, float)]
@@ -208,8 +215,25 @@ def _params(ctx: _Ctx, node: Compare, key: str) -> Cond:
         else:
             conds.append(_compare(column, node.op, convert(group[0])))
     inner = conds[0] if len(conds) == 1 else sa.or_(*conds)
-    cond = VERSIONS.c.id.in_(sa.select(PARAMS.c.version_id).where(PARAMS.c.key == key, inner))
-    return sa.not_(cond) if node.negated else cond
+    return _has(PARAMS, key, sa.not_(inner) if node.negated else inner)
+
+
+def _model_name(ctx: _Ctx, node: Compare) -> Cond:
+    """``model = "x"`` becomes ``model_id = (SELECT id FROM models WHERE name = 'x')``: a
+    constant to the planner, so the (model_id, created, id) and (model_id, number) indexes
+    serve the page in order. Other operators select the model ids with a subquery."""
+    if node.op == "=" and not node.negated:
+        wanted = sa.select(MODELS.c.id).where(
+            MODELS.c.name == _as_text(ctx, node.field)(node.values[0])
+        )
+        return VERSIONS.c.model_id == wanted.correlate(None).scalar_subquery()
+    negate = node.negated != (node.op == "!=")
+    op = "=" if node.op == "!=" else node.op
+    names = _apply(
+        ctx, Compare(node.field, op, node.values), MODELS.c.name, _as_text(ctx, node.field)
+    )
+    cond = VERSIONS.c.model_id.in_(sa.select(MODELS.c.id).where(names).correlate(None))
+    return sa.not_(cond) if negate else cond
 
 
 def _version_compare(ctx: _Ctx, node: Compare) -> Cond:
@@ -225,16 +249,16 @@ def _version_compare(ctx: _Ctx, node: Compare) -> Cond:
             METRICS.c.value,
             _as_number(ctx, field),
         )
-        return VERSIONS.c.id.in_(sa.select(METRICS.c.version_id).where(METRICS.c.key == key, inner))
+        return _has(METRICS, key, inner)
     if name in ("params", "param"):
         return _params(ctx, node, _key(ctx, field))
     if name in ("tags", "tag"):
         key = _key(ctx, field)
         inner = _apply(ctx, node, TAGS.c.value, _as_text(ctx, field))
-        return VERSIONS.c.id.in_(sa.select(TAGS.c.version_id).where(TAGS.c.key == key, inner))
+        return _has(TAGS, key, inner)
     _no_key(ctx, field, _VERSION_NAMES, VERSION_FIELDS)
     if name in ("model", "name"):
-        return _apply(ctx, node, MODELS.c.name, _as_text(ctx, field))
+        return _model_name(ctx, node)
     if name in ("version", "number"):
         if node.op in ("like", "ilike"):
             raise ctx.error(field.column, f"{field} is a number; use =, <, > ... not {node.op}")
@@ -259,7 +283,7 @@ def _version_compare(ctx: _Ctx, node: Compare) -> Cond:
         negate = node.negated != (node.op == "!=")
         op = "=" if node.op == "!=" else node.op
         inner = _apply(ctx, Compare(field, op, node.values), ALIASES.c.alias, _as_text(ctx, field))
-        cond = VERSIONS.c.id.in_(sa.select(ALIASES.c.version_id).where(inner))
+        cond = sa.exists().where(ALIASES.c.version_id == VERSIONS.c.id, inner)
         return sa.not_(cond) if negate else cond
     columns: dict[str, Any] = {
         "author": VERSIONS.c.author,
@@ -279,8 +303,8 @@ def _model_compare(ctx: _Ctx, node: Compare) -> Cond:
     if field.name in ("tags", "tag"):
         key = _key(ctx, field)
         inner = _apply(ctx, node, MODEL_TAGS.c.value, _as_text(ctx, field))
-        return MODELS.c.id.in_(
-            sa.select(MODEL_TAGS.c.model_id).where(MODEL_TAGS.c.key == key, inner)
+        return sa.exists().where(
+            MODEL_TAGS.c.model_id == MODELS.c.id, MODEL_TAGS.c.key == key, inner
         )
     _no_key(ctx, field, _MODEL_NAMES, MODEL_FIELDS)
     if field.name in ("created", "updated"):

@@ -263,3 +263,17 @@ def test_api_errors_show_a_banner_with_the_hint(world: Served, page: Page, shot:
     page.goto(f"{world.url}/#/models/no-such-model")
     expect(banner).to_contain_text("not found")
     expect(banner).to_contain_text("no-such-model")
+
+
+def test_compare_picker_builds_the_comparison(world: Served, page: Page) -> None:
+    page.goto(f"{world.url}/#/compare")
+    page.select_option("#pick-model", MODEL)
+    page.locator(".pick-list label", has_text="v2").locator("input").check()
+    page.locator(".pick-list label", has_text="v5").locator("input").check()
+    expect(page.locator("#compare-refs")).to_have_value(f"{MODEL}/2, {MODEL}/5")
+    page.click("#compare-form button[type=submit]")
+    expect(page.locator('#compare-table tr[data-metric="auc"] td.best')).to_have_text("0.93")
+    expect(
+        page.locator('.diff-block[data-kind="metrics"] tr[data-key="loss"] td.delta')
+    ).to_have_class("num delta better")
+    expect(page.locator(".diff-block[data-kind=lineage]")).to_contain_text("feature-encoder/1")

@@ -43,6 +43,7 @@ VERSION_FIELDS = (
     "model (or name)",
     "version (or number)",
     "created",
+    "status_changed",
     "author",
     "status",
     "alias",

@@ -26,7 +26,7 @@ def _remote(tmp_path: Path) -> Iterator[Any]:
     app = create_app(local, settings=settings.load(), webhooks_enabled=False)
     accounts = app.state.cairn.accounts
     accounts.create_user("alice", "correct horse battery", admin=True)
-    token, _ = accounts.create_token("alice", label="tests")
+    token, _ = accounts.create_token("alice", label="tests", scopes=["read", "write", "admin"])
     with TestClient(app, base_url="http://testserver") as client:
         remote = RemoteRegistry("http://testserver", token=token, client=client)
         try:

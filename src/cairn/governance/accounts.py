@@ -20,6 +20,7 @@ from cairn.refs import check_name
 __all__ = ["Accounts", "TokenInfo", "UserInfo"]
 
 _TOUCH_MS = 60_000
+_CACHE_MS = 2_000  # how long another server may keep honouring a token revoked elsewhere
 
 
 def _time(ms: int | None) -> datetime | None:
@@ -59,7 +60,12 @@ class Accounts:
         self.engine = engine
         self._write_engine = engine.execution_options(cairn_write=True)
         self._secret = secret
+        # token hash -> (valid until, principal); cleared by every change made here
+        self._cache: dict[str, tuple[int, Principal]] = {}
         ensure_tables(engine)
+
+    def forget_cached(self) -> None:
+        self._cache.clear()
 
     # -- users -------------------------------------------------------------------------------
 
@@ -99,6 +105,7 @@ class Accounts:
             )
 
     def set_disabled(self, name: str, disabled: bool) -> None:
+        self.forget_cached()
         with self._write_engine.begin() as conn:
             self._user_id(conn, name)
             conn.execute(users.update().where(users.c.name == name).values(disabled=disabled))
@@ -143,12 +150,14 @@ class Accounts:
     def grant(self, name: str, model: str, role: Role) -> None:
         if model != "*":
             check_name(model)
+        self.forget_cached()
         with self._write_engine.begin() as conn:
             user_id = self._user_id(conn, name)
             conn.execute(roles.delete().where(roles.c.user_id == user_id, roles.c.model == model))
             conn.execute(roles.insert().values(user_id=user_id, model=model, role=int(role)))
 
     def revoke_role(self, name: str, model: str) -> None:
+        self.forget_cached()
         with self._write_engine.begin() as conn:
             user_id = self._user_id(conn, name)
             conn.execute(roles.delete().where(roles.c.user_id == user_id, roles.c.model == model))
@@ -241,6 +250,7 @@ class Accounts:
         return self._tokens_where(sa.true() if name is None else users.c.name == name)
 
     def revoke_token(self, token_id: int, *, by: Principal) -> TokenInfo:
+        self.forget_cached()
         info = self._token_info(token_id)
         if info.user != by.name and not by.admin:
             raise NotFound(f"no token {token_id}", "list tokens with: cairn token list")
@@ -258,6 +268,9 @@ class Accounts:
             return None
         digest = hash_token(self._secret, token)
         now = now_ms()
+        cached = self._cache.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
         with self.engine.connect() as conn:
             row = conn.execute(
                 sa.select(
@@ -284,10 +297,15 @@ class Accounts:
         if row.last_used is None or now - row.last_used > _TOUCH_MS:
             with self._write_engine.begin() as conn:
                 conn.execute(tokens.update().where(tokens.c.id == row.id).values(last_used=now))
-        return Principal(
+        principal = Principal(
             name=row.name,
             admin=bool(row.admin),
             roles={model: Role(role) for model, role in granted},
             scopes=frozenset(row.scopes.split()),
             token_id=int(row.id),
         )
+        until = now + _CACHE_MS if row.expires is None else min(now + _CACHE_MS, row.expires)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[digest] = (until, principal)
+        return principal

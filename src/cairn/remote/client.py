@@ -86,6 +86,7 @@ class RemoteRegistry:
         self._cache_dir = Path(cache) if cache else self.settings.home / "cache" / "remote" / key
         self._cache: Store | None = None
         self._actor: str | None = None
+        self._uploaded: set[str] = set()  # artifacts this client put on the server
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -122,6 +123,10 @@ class RemoteRegistry:
         clean = {k: v for k, v in params.items() if v is not None}
         return self.session.json("GET", path, params=clean)
 
+    def _raw(self, path: str, **params: Any) -> bytes:
+        clean = {k: v for k, v in params.items() if v is not None}
+        return self.session.raw("GET", path, params=clean)
+
     # -- models ------------------------------------------------------------------------------
 
     def create_model(
@@ -133,10 +138,12 @@ class RemoteRegistry:
         tags: Mapping[str, str] | None = None,
     ) -> ModelRecord:
         body = {"name": name, "description": description, "owner": owner, "tags": dict(tags or {})}
-        return ModelRecord.model_validate(self.session.json("POST", "/api/v1/models", json=body))
+        return ModelRecord.model_validate_json(
+            self.session.raw("POST", "/api/v1/models", json=body)
+        )
 
     def get_model(self, name: str) -> ModelRecord:
-        return ModelRecord.model_validate(self._get(f"/api/v1/models/{quote(name)}"))
+        return ModelRecord.model_validate_json(self._raw(f"/api/v1/models/{quote(name)}"))
 
     def models(
         self,
@@ -173,7 +180,7 @@ class RemoteRegistry:
     # -- refs and versions -------------------------------------------------------------------
 
     def resolve(self, ref: str | Ref) -> VersionRecord:
-        return VersionRecord.model_validate(self._get("/api/v1/resolve", ref=str(ref)))
+        return VersionRecord.model_validate_json(self._raw("/api/v1/resolve", ref=str(ref)))
 
     def _path(self, ref: str) -> str:
         v = self.resolve(ref)
@@ -203,6 +210,7 @@ class RemoteRegistry:
             if not source:
                 raise InvalidInput("nothing to log", "give at least one file or directory")
         snapshot = self.cache.put_tree(source, progress=progress)
+        self.upload(snapshot.digest, model=model)
         return self.register(
             snapshot.digest,
             model=model,
@@ -219,7 +227,9 @@ class RemoteRegistry:
 
     def upload(self, digest: str, *, model: str, progress: Progress | None = None) -> TransferStats:
         """Send an artifact of the local cache to the server (only the chunks it lacks)."""
-        return upload(self.session, self.cache, digest, model, progress)
+        stats = upload(self.session, self.cache, digest, model, progress)
+        self._uploaded.add(digest)
+        return stats
 
     def register(
         self,
@@ -238,8 +248,12 @@ class RemoteRegistry:
     ) -> VersionRecord:
         """Create the next version of ``model`` from an artifact (uploaded first if the local
         cache has it and the server does not)."""
-        if self._cache_dir.exists() and self.cache.has_snapshot(digest):
-            upload(self.session, self.cache, digest, model)
+        if (
+            digest not in self._uploaded
+            and self._cache_dir.exists()
+            and self.cache.has_snapshot(digest)
+        ):
+            self.upload(digest, model=model)
         git = git_info()
         body = {
             "digest": digest,
@@ -313,20 +327,24 @@ class RemoteRegistry:
             "tags": None if tags is None else dict(tags),
             "remove_tags": list(remove_tags),
         }
-        return VersionRecord.model_validate(self.session.json("PATCH", self._path(ref), json=body))
+        return VersionRecord.model_validate_json(
+            self.session.raw("PATCH", self._path(ref), json=body)
+        )
 
     def archive(self, ref: str) -> VersionRecord:
-        return VersionRecord.model_validate(self.session.json("POST", self._path(ref) + "/archive"))
+        return VersionRecord.model_validate_json(
+            self.session.raw("POST", self._path(ref) + "/archive")
+        )
 
     def restore(self, ref: str) -> VersionRecord:
         parsed = parse_ref(ref)
         if parsed.kind != "number":
             raise BadRef(f"{ref!r}: restore needs a version number", "use name/N")
         path = f"/api/v1/models/{quote(parsed.model)}/versions/{parsed.number}/restore"
-        return VersionRecord.model_validate(self.session.json("POST", path))
+        return VersionRecord.model_validate_json(self.session.raw("POST", path))
 
     def delete(self, ref: str) -> VersionRecord:
-        return VersionRecord.model_validate(self.session.json("DELETE", self._path(ref)))
+        return VersionRecord.model_validate_json(self.session.raw("DELETE", self._path(ref)))
 
     def get(self, ref: str, dest: str | Path, *, progress: Progress | None = None) -> VersionRecord:
         """Download the chunks the local cache lacks, then check the files out into ``dest``."""
@@ -347,10 +365,10 @@ class RemoteRegistry:
         return answer.content
 
     def diff(self, a: str, b: str) -> VersionDiff:
-        return VersionDiff.model_validate(self._get("/api/v1/diff", a=a, b=b))
+        return VersionDiff.model_validate_json(self._raw("/api/v1/diff", a=a, b=b))
 
     def compare(self, refs: Iterable[str]) -> Comparison:
-        return Comparison.model_validate(self._get("/api/v1/compare", ref=list(refs)))
+        return Comparison.model_validate_json(self._raw("/api/v1/compare", ref=list(refs)))
 
     # -- aliases -----------------------------------------------------------------------------
 
@@ -378,14 +396,14 @@ class RemoteRegistry:
             "reason": reason,
         }
         path = f"/api/v1/models/{quote(model)}/aliases/{quote(alias)}"
-        return AliasMove.model_validate(self.session.json("PUT", path, json=body))
+        return AliasMove.model_validate_json(self.session.raw("PUT", path, json=body))
 
     def delete_alias(
         self, ref: str, *, expected: Any = ANY, reason: str | None = None
     ) -> AliasMove:
         body = {"expected": "any" if expected is ANY else expected, "reason": reason}
         path = self._alias_path(self._alias_ref(ref)) + "/delete"
-        return AliasMove.model_validate(self.session.json("POST", path, json=body))
+        return AliasMove.model_validate_json(self.session.raw("POST", path, json=body))
 
     def aliases(self, model: str) -> dict[str, int]:
         return dict(self._get(f"/api/v1/models/{quote(model)}/aliases"))
@@ -402,9 +420,8 @@ class RemoteRegistry:
 
     def rollback(self, ref: str, *, to: str | None = None, reason: str | None = None) -> AliasMove:
         path = self._alias_path(self._alias_ref(ref)) + "/rollback"
-        return AliasMove.model_validate(
-            self.session.json("POST", path, json={"to": to, "reason": reason})
-        )
+        body = {"to": to, "reason": reason}
+        return AliasMove.model_validate_json(self.session.raw("POST", path, json=body))
 
     # -- maintenance and the audit log ---------------------------------------------------------
 
@@ -431,7 +448,7 @@ class RemoteRegistry:
         return follow_events(self.session, after=after, model=model, action=action)
 
     def verify_audit(self) -> AuditReport:
-        return AuditReport.model_validate(self._get("/api/v1/audit/verify"))
+        return AuditReport.model_validate_json(self._raw("/api/v1/audit/verify"))
 
     def gc(self, *, grace: float | None = None, dry_run: bool = False) -> GcReport:
         data = self.session.json(

@@ -100,13 +100,14 @@ def adopt_version(model: PathName, body: VersionRecord, ctx: Ctx) -> Response:
 
 
 @router.get("/resolve", response_model=VersionRecord)
-def resolve(ref: Annotated[str, Query(min_length=1, max_length=300)], ctx: Ctx) -> Response:
+async def resolve(ref: Annotated[str, Query(min_length=1, max_length=300)], ctx: Ctx) -> Response:
+    """The version a ref names. An indexed lookup, answered on the event loop (no thread hop)."""
     ctx.authorize("version.read", parse_ref(ref).model)
     return as_json(ctx.reg.resolve(ref))
 
 
 @router.get("/models/{model}/versions/{number}", response_model=VersionRecord)
-def get_version(model: PathName, number: Number, ctx: Ctx) -> Response:
+async def get_version(model: PathName, number: Number, ctx: Ctx) -> Response:
     ctx.authorize("version.read", model)
     return as_json(ctx.reg.resolve(f"{model}/{number}"))
 

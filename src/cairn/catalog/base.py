@@ -7,7 +7,7 @@ import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal, Self
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -74,7 +74,7 @@ class CatalogBase:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -13,7 +13,7 @@ from cairn.catalog.events import ChainWriter
 from cairn.catalog.records import ModelRecord
 from cairn.catalog.rows import MODEL_COLUMNS, SEARCH_TEXT_LIMIT, check_tags, model_records
 from cairn.catalog.schema import ALIASES, MODEL_TAGS, MODELS, VERSIONS
-from cairn.errors import AlreadyExists, InvalidInput
+from cairn.errors import AlreadyExists
 from cairn.refs import check_name
 
 __all__ = ["ModelOps"]
@@ -186,8 +186,3 @@ class ModelOps(CatalogBase):
             conn.execute(sa.delete(MODELS).where(MODELS.c.id == model_id))
             before = {**_model_summary(record), "versions": total, "aliases": record.aliases}
             chain.append("model.delete", name, actor=actor, before=before)
-
-    def _require_description(self, description: object) -> str:
-        if not isinstance(description, str):
-            raise InvalidInput("the description must be a string")
-        return description

@@ -63,6 +63,8 @@ try:
     from playwright.sync_api import Browser, Page, sync_playwright
 except ImportError:  # pragma: no cover - the dev extra brings it
     sync_playwright = None
+    # The test modules import Playwright: without it, do not even collect them.
+    collect_ignore_glob = ["test_*.py"]
 
 
 def _need_browser() -> None:

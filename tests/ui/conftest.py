@@ -62,7 +62,7 @@ FLAVOR_META = {
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
 except ImportError:  # pragma: no cover - the dev extra brings it
-    sync_playwright = None
+    sync_playwright = None  # type: ignore[assignment]
     # The test modules import Playwright: without it, do not even collect them.
     collect_ignore_glob = ["test_*.py"]
 

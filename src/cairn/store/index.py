@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cairn.errors import StoreError
 from cairn.store.pack import PackEntry, raw_id
 
 __all__ = ["ChunkLocation", "IndexCache"]
@@ -35,6 +36,7 @@ class IndexCache:
     def __init__(self, path: Path | None) -> None:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path if path is not None else "memory"
         target = str(path) if path is not None else ":memory:"
         self._db = sqlite3.connect(target, timeout=60.0, check_same_thread=False)
         self._guard = threading.Lock()
@@ -64,9 +66,15 @@ class IndexCache:
     def add_pack(self, name: str, size: int, entries: Iterable[PackEntry]) -> None:
         """Record a durable pack; an id already known elsewhere keeps its first location."""
         rows = [(raw_id(e.chunk_id), name, e.offset, e.length) for e in entries]
-        with self._guard, self._db:
-            self._db.execute("INSERT OR REPLACE INTO packs VALUES (?, ?)", (name, size))
-            self._db.executemany("INSERT OR IGNORE INTO chunks VALUES (?, ?, ?, ?)", rows)
+        try:
+            with self._guard, self._db:
+                self._db.execute("INSERT OR REPLACE INTO packs VALUES (?, ?)", (name, size))
+                self._db.executemany("INSERT OR IGNORE INTO chunks VALUES (?, ?, ?, ?)", rows)
+        except sqlite3.Error as error:
+            raise StoreError(
+                f"could not record pack {name} in the index cache {self._path}: {error}",
+                "free disk space and retry; the cache can be deleted, cairn rebuilds it",
+            ) from error
 
     def remove_packs(self, names: Iterable[str]) -> None:
         """Forget packs that are gone (the chunks they held become unknown)."""

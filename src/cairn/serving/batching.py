@@ -1,9 +1,11 @@
 """Adaptive batching (off by default): merge queued requests into one predict call.
 
-``--batch max_size,max_wait_ms``: the first request into an empty queue starts a timer of
-``max_wait_ms``; the batch runs when the timer fires or when ``max_size`` requests are queued,
-whichever comes first. Under light load a request waits at most ``max_wait_ms``; under heavy
-load batches fill up and the per-call overhead of the framework is paid once per batch. Each
+``--batch max_size,max_wait_ms``: a batch runs when ``max_size`` requests are queued, or when
+its deadline comes. The deadline adapts to the load: if the previous batch held a single
+request (light load), the batch runs at the end of the current event-loop turn — taking every
+request that arrived together, adding no wait; if the previous batch held several (requests
+arrive together), it waits up to ``max_wait_ms`` for more. So a lone client pays nothing,
+and under heavy load the framework's per-call overhead is paid once per batch. Each
 request was validated on its own (so errors stay precise); the batch concatenates the validated
 inputs, predicts once, and hands every request its own rows back.
 """
@@ -52,7 +54,8 @@ def split(outputs: Any, counts: list[int]) -> list[Any]:
 class _Queue:
     def __init__(self) -> None:
         self.items: list[tuple[Any, asyncio.Future[Any], float]] = []
-        self.timer: asyncio.TimerHandle | None = None
+        self.timer: asyncio.TimerHandle | asyncio.Handle | None = None
+        self.last_size = 0
 
 
 class Batcher:
@@ -72,7 +75,10 @@ class Batcher:
         if len(queue.items) >= self.max_size:
             self._run(loaded, queue, alias)
         elif queue.timer is None:
-            queue.timer = loop.call_later(self.max_wait, self._run, loaded, queue, alias)
+            if queue.last_size <= 1:  # light load: take what arrived in this loop turn, now
+                queue.timer = loop.call_soon(self._run, loaded, queue, alias)
+            else:  # requests are arriving together: wait (bounded) for the batch to fill
+                queue.timer = loop.call_later(self.max_wait, self._run, loaded, queue, alias)
         return await future
 
     def _run(self, loaded: LoadedVersion, queue: _Queue, alias: str) -> None:
@@ -82,6 +88,7 @@ class Batcher:
         items, queue.items = queue.items, []
         if not items:
             return
+        queue.last_size = len(items)
         if loaded.retired:
             self._queues.pop(id(loaded), None)
         now = time.perf_counter()

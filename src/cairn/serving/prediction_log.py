@@ -105,6 +105,12 @@ class PredictionLog:
 
     # -- writer thread ---------------------------------------------------------------------
 
+    @staticmethod
+    def prepare() -> None:
+        """Import the Parquet writer now (before the server is ready), not at the first flush:
+        importing it holds the interpreter lock for a few hundred milliseconds."""
+        import pyarrow.parquet  # noqa: F401
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="cairn-prediction-log", daemon=True)
         self._thread.start()

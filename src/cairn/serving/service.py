@@ -98,6 +98,8 @@ class Service:
         self._tasks.append(asyncio.create_task(self._load_all(slots)))
 
     async def _load_all(self, slots: list[Slot]) -> None:
+        if self.log is not None:
+            await asyncio.get_running_loop().run_in_executor(self.executor, self.log.prepare)
         for slot in slots:
             await self.swapper.start(slot)
         watcher = make_watcher(self.registry, slots, self.executor, self.config.poll_interval)

@@ -55,7 +55,11 @@ def write_checkout(
     dest: Path,
     progress: Callable[[int], None] | None,
 ) -> None:
-    """Write every file into a temporary folder beside ``dest``, verify, then rename it."""
+    """Write every file into a temporary folder beside ``dest``, verify, then rename it.
+
+    Each file's BLAKE3 is computed over exactly the bytes written, which verifies every chunk
+    in it; on a mismatch the file's chunks are re-read one by one to name the bad one.
+    """
     _check_destination(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     ids = [chunk_id for entry in snapshot.files for chunk_id, _ in entry.chunks]
@@ -68,8 +72,14 @@ def write_checkout(
     io_thread = Background("cairn-checkout")
     try:
         spans = read_spans(backend, [(chunk_id, where[chunk_id]) for chunk_id in ids], breaks)
+
+        def name_bad_chunk(entry: FileEntry) -> None:
+            wanted = [(chunk_id, where[chunk_id]) for chunk_id, _ in entry.chunks]
+            for _ in read_chunks(backend, wanted):
+                pass
+
         for entry in snapshot.files:
-            _write_file(temp / entry.path, entry, spans, io_thread, progress)
+            _write_file(temp / entry.path, entry, spans, io_thread, progress, name_bad_chunk)
         io_thread.drain()
         for folder in sorted({(temp / e.path).parent for e in snapshot.files}, reverse=True):
             _fsync_dir(folder)
@@ -110,8 +120,9 @@ def _write_file(
     spans: Iterator[tuple[memoryview, int]],
     io_thread: Background,
     progress: Callable[[int], None] | None,
+    on_mismatch: Callable[[FileEntry], None],
 ) -> None:
-    """Hash on this thread, write on the I/O thread; at most two spans queued."""
+    """Hash on this thread, write on the I/O thread (at most two spans queued)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     whole = blake3.blake3(max_threads=blake3.blake3.AUTO)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -133,6 +144,7 @@ def _write_file(
     if digest != entry.digest:
         io_thread.close()
         os.close(fd)
+        on_mismatch(entry)  # names the corrupt chunk if there is one
         raise _file_mismatch(entry, digest)
     io_thread.submit(_close_durably, fd, target, entry.mode)
 

@@ -134,16 +134,16 @@ def read_chunks(
 def read_spans(
     backend: Backend, wanted: Sequence[tuple[str, ChunkLocation]], breaks: set[int]
 ) -> Iterator[tuple[memoryview, int]]:
-    """Yield ``(bytes, number of chunks)``: runs of verified chunks contiguous in one read.
+    """Yield ``(bytes, number of chunks)``: runs of chunks contiguous in one read.
 
-    A run never crosses an index in ``breaks`` (where the next file starts).
+    The chunks are NOT hashed one by one: the caller hashes each whole file it assembles and
+    falls back to :func:`read_chunks` to name a bad chunk. A run never crosses an index in
+    ``breaks`` (where the next file starts).
     """
     position = 0
     for part, data in _fetched(backend, _plan(wanted)):
         start = end = count = 0
-        for chunk_id, offset, length in part.chunks:
-            view = data[offset : offset + length]
-            verify_chunk(chunk_id, view, pack_key(part.pack))
+        for _, offset, length in part.chunks:
             if count and (position in breaks or offset != end):
                 yield data[start:end], count
                 count = 0

@@ -110,3 +110,25 @@ def test_two_writers_with_the_same_expected_one_wins(catalog_url: str) -> None:
     history = catalog.alias_history("fraud", "production")
     assert [(m.from_version, m.to_version) for m in history] == [(1, winner), (None, 1)]
     catalog.close()
+
+
+def test_threads_sharing_one_catalog_number_without_gaps(catalog: Catalog) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(writer: int) -> list[int]:
+        return [
+            catalog.create_version(
+                "fraud",
+                digest=digest(writer * 1000 + i),
+                size=i,
+                file_count=1,
+                author="t",
+                actor="t",
+            ).number
+            for i in range(15)
+        ]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        numbers = sorted(n for ns in pool.map(write, range(4)) for n in ns)
+    assert numbers == list(range(1, 61))
+    assert catalog.verify_audit().ok

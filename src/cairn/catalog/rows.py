@@ -111,9 +111,12 @@ LATEST_VERSION = version_select().where(
 
 
 def row_to_version(row: AnyRow) -> VersionRecord:
+    """A record from a row the catalog wrote itself (validated on the way in), so it is
+    built without validating again: this is most of the cost of a page otherwise."""
     git = row.git
     names = row.alias_names
-    return VersionRecord(
+    metrics = row.metrics
+    return VersionRecord.model_construct(
         model=row.model,
         number=row.number,
         digest=row.digest,
@@ -121,16 +124,19 @@ def row_to_version(row: AnyRow) -> VersionRecord:
         file_count=row.file_count,
         flavor=row.flavor,
         params=row.params,
-        metrics=row.metrics,
+        # JSON has one number type: 1.0 may come back as 1.
+        metrics={k: float(v) for k, v in metrics.items()},
         tags=row.tags,
         description=row.description,
         author=row.author,
         created=row.created,
         status=row.status,
         status_changed=row.status_changed,
-        git=None if git is None else GitInfo(**git),
-        parents=[VersionKey(model=p["model"], number=p["number"]) for p in row.parents],
-        datasets=[Dataset(**d) for d in row.datasets],
+        git=None if git is None else GitInfo.model_construct(**git),
+        parents=[
+            VersionKey.model_construct(model=p["model"], number=p["number"]) for p in row.parents
+        ],
+        datasets=[Dataset.model_construct(**d) for d in row.datasets],
         aliases=sorted(names.split(",")) if names else [],
         meta=row.meta,
     )

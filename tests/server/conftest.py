@@ -117,13 +117,15 @@ class LiveServer:
                 self.process.wait(10)
 
 
-def start_server(registry: str, log: Path, env: dict[str, str] | None = None) -> LiveServer:
+def start_server(
+    registry: str, log: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> LiveServer:
     """``cairn server`` in a subprocess on a free loopback port; waits until it is ready."""
     port = free_port()
     full = {**os.environ, **(env or {}), "CAIRN_SERVER_REGISTRY": registry}
     out = log.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "cairn", "server", "--port", str(port)],
+        [sys.executable, "-m", "cairn", "server", "--port", str(port), *args],
         env=full,
         stdout=out,
         stderr=subprocess.STDOUT,

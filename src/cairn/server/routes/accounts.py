@@ -72,8 +72,8 @@ def _client(request: Request) -> str:
 
 @router.post("/login", response_model=IssuedToken, status_code=201)
 def login(body: Login, request: Request) -> Response:
-    """Trade a user name and password for a token. Failures are rate-limited per user and
-    address (429 after ``CAIRN_LOGIN_ATTEMPTS`` in five minutes)."""
+    """Trade a user name and password for a token with all the user's scopes. Failures are
+    rate-limited per user and address (429 after ``CAIRN_LOGIN_ATTEMPTS`` in five minutes)."""
     state = state_of(request)
     address = _client(request)
     state.limiter.check(body.username, address)
@@ -84,7 +84,11 @@ def login(body: Login, request: Request) -> Response:
         )
     state.limiter.succeeded(body.username, address)
     days = body.days if body.days is not None else state.settings.token_days
-    token, info = state.accounts.create_token(body.username, label=body.label, days=days)
+    admin = state.accounts.get_user(body.username).admin
+    scopes = ["read", "write", "admin"] if admin else ["read", "write"]
+    token, info = state.accounts.create_token(
+        body.username, label=body.label, scopes=scopes, days=days
+    )
     return as_json(IssuedToken(token=token, info=info), 201)
 
 

@@ -34,7 +34,9 @@ def test_bootstrap_login_tokens_and_webhooks(tmp_path: Path) -> None:
     env.pop("CAIRN_ADMIN_PASSWORD", None)
 
     # No default password: without a prompt answer or the variable, no user is made.
-    refused = _cli(env, "--registry", str(folder), "admin", "create-user", "root", "--role", "admin")
+    refused = _cli(
+        env, "--registry", str(folder), "admin", "create-user", "root", "--role", "admin"
+    )
     assert refused.returncode != 0
     made = _cli(
         {**env, "CAIRN_ADMIN_PASSWORD": "s3cret-enough"},

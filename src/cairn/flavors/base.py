@@ -200,7 +200,7 @@ def module_roots(obj: Any) -> set[str]:
 def import_class(path: str, *, base: type | None = None, allowed_roots: Sequence[str] = ()) -> Any:
     """Import ``module:qualname``, refusing modules outside ``allowed_roots`` (if given) and
     classes that do not subclass ``base`` (if given)."""
-    from cairn.flavors.pickle_scan import denial
+    from cairn.flavors.pickle_policy import denial
 
     module, _, qualname = path.partition(":")
     if not module or not qualname:

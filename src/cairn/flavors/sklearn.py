@@ -17,7 +17,7 @@ from typing import Any
 
 from cairn.errors import FlavorError, UnsafeModel
 from cairn.flavors.base import Flavor, SaveContext, SaveResult, module_roots, require
-from cairn.flavors.pickle_scan import denial, resolves_to_class
+from cairn.flavors.pickle_policy import denial, resolves_to_class
 
 __all__ = ["SklearnFlavor"]
 

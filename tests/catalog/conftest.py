@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,12 +20,60 @@ def digest(n: int) -> str:
     return "blake3:" + f"{n:064x}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+@pytest.fixture(scope="session")
+def catalog_pg_database(postgres_server_url: str) -> Iterator[str]:
+    """One PostgreSQL database for this session's catalog tests; each test gets a schema in
+    it (``CREATE SCHEMA`` is far cheaper than ``CREATE DATABASE``)."""
+    name = f"cairn_catalog_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield (
+            sa.make_url(postgres_server_url)
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                ),
+                {"n": name},
+            )
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@contextmanager
+def pg_schema(database_url: str) -> Iterator[str]:
+    """A fresh, empty schema; the URL puts it first on the search_path."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+    url = sa.make_url(database_url).update_query_dict({"options": f"-csearch_path={name}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SET lock_timeout = '20s'"))
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        admin.dispose()
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty catalog location: a SQLite file, or a PostgreSQL schema of its own."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'catalog.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
+        yield f"sqlite:///{tmp_path / 'catalog.db'}"
+        return
+    with pg_schema(request.getfixturevalue("catalog_pg_database")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -36,33 +85,16 @@ def catalog(catalog_url: str) -> Iterator[Catalog]:
         cat.close()
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=BACKENDS)
 def module_catalog_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """Like ``catalog_url``, shared by a module's read-only tests (one database each)."""
+    """Like ``catalog_url``, shared by a module's read-only tests."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('catalog') / 'catalog.db'}"
         return
-    server: str = request.getfixturevalue("postgres_server_url")
-    name = f"cairn_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-                ),
-                {"n": name},
-            )
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with pg_schema(request.getfixturevalue("catalog_pg_database")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -131,3 +131,19 @@ def test_a_rewritten_chain_still_breaks_at_the_first_change(catalog: Catalog) ->
         )
     report = catalog.verify_audit()
     assert not report.ok and report.first_bad_seq == 3 and "link" in (report.reason or "")
+
+
+def test_registry_events_may_carry_times_and_tuples(catalog: Catalog) -> None:
+    from datetime import UTC, datetime
+
+    when = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
+    event = catalog.append_event(
+        "gc", "store", actor="gc", after={"cutoff": when, "digests": ("a", "b")}
+    )
+    assert event.after == {"cutoff": "2026-01-31T12:00:00Z", "digests": ["a", "b"]}
+    assert catalog.events(action="gc") == [event]
+    assert catalog.verify_audit().ok
+    with pytest.raises(InvalidInput, match="plain JSON"):
+        catalog.append_event("gc", "store", actor="gc", after={"x": float("nan")})
+    with pytest.raises(InvalidInput):
+        catalog.append_event("", "store", actor="gc")

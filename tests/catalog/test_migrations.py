@@ -85,3 +85,24 @@ def test_postgres_urls_use_psycopg() -> None:
 def test_an_unreachable_database_is_a_catalog_error() -> None:
     with pytest.raises(CatalogError, match="cannot open the catalog"):
         Catalog("postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=2")
+
+
+def test_an_older_schema_is_upgraded_on_open(catalog_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    Catalog(catalog_url).close()
+    engine = sa.create_engine(normalize_url(catalog_url))
+    with engine.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", script_location())
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+    with engine.connect() as conn:
+        assert not sa.inspect(conn).has_table("versions")
+        assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar() == 0
+    engine.dispose()
+    catalog = Catalog(catalog_url)  # at "base" now: upgraded to the head again
+    assert log(catalog, "fraud", 1) == [1]
+    assert catalog.verify_audit().ok
+    catalog.close()

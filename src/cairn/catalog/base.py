@@ -52,6 +52,15 @@ def did_you_mean(word: str, candidates: list[str], fallback: str) -> str:
     return fallback
 
 
+def _database_error(exc: sa.exc.DBAPIError) -> CatalogError:
+    if isinstance(exc, sa.exc.OperationalError):
+        return CatalogError(f"the catalog database failed: {exc.orig}")
+    return CatalogError(
+        f"the catalog database refused a change: {exc.orig}",
+        "this is a bug in cairn or a damaged catalog; report it with the message above",
+    )
+
+
 class CatalogBase:
     """Owns the engine; gives the mixins read and write transactions."""
 
@@ -95,8 +104,8 @@ class CatalogBase:
         try:
             with engine.connect() as conn:
                 yield conn
-        except sa.exc.OperationalError as exc:
-            raise CatalogError(f"the catalog database failed: {exc.orig}") from exc
+        except sa.exc.DBAPIError as exc:
+            raise _database_error(exc) from exc
 
     @contextmanager
     def _write(self) -> Iterator[ChainWriter]:
@@ -106,8 +115,8 @@ class CatalogBase:
                 chain = ChainWriter.lock(conn, utcnow())
                 yield chain
                 chain.finish()
-        except sa.exc.OperationalError as exc:
-            raise CatalogError(f"the catalog database failed: {exc.orig}") from exc
+        except sa.exc.DBAPIError as exc:
+            raise _database_error(exc) from exc
 
     # -- lookups shared by the mixins -------------------------------------------------------
 

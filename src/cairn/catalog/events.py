@@ -18,12 +18,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 from sqlalchemy.engine import Connection
 
 from cairn.catalog.records import AuditReport, Event
 from cairn.catalog.rows import AnyRow
 from cairn.catalog.schema import CHAIN_HEAD, EVENTS
 from cairn.digest import canonical_json
+from cairn.errors import InvalidInput
 
 __all__ = ["GENESIS", "ChainWriter", "event_hash", "iso_time", "row_to_event", "verify_chain"]
 
@@ -36,7 +38,14 @@ def iso_time(value: datetime) -> str:
 
 
 def dump_json(value: dict[str, Any] | None) -> str | None:
-    return None if value is None else canonical_json(value).decode("utf-8")
+    """Canonical JSON of an event's before/after; datetimes, paths, sets and the like are
+    turned into plain JSON first (datetimes as ISO 8601)."""
+    if value is None:
+        return None
+    try:
+        return canonical_json(to_jsonable_python(value)).decode("utf-8")
+    except (TypeError, ValueError, PydanticSerializationError) as exc:
+        raise InvalidInput(f"an event's before/after must be plain JSON: {exc}") from exc
 
 
 def event_hash(

@@ -128,7 +128,8 @@ class Service:
     def not_ready(self, model: str | None = None) -> list[str]:
         """Why the server (or one model) is not ready; empty when it is."""
         slots = self.router.route(model).slots() if model else self.router.all_slots()
-        return [f"{s.ref}: {why}" for s in slots if (why := s.why_not_ready()) is not None]
+        answering = [s for s in slots if s.role != "shadow"]  # a shadow never answers
+        return [f"{s.ref}: {why}" for s in answering if (why := s.why_not_ready()) is not None]
 
     # -- predictions -----------------------------------------------------------------------
 

@@ -143,3 +143,27 @@ def test_cli_errors_are_one_line(
     assert code == 2 and "missing" in out and "Traceback" not in out
     code, out = _run(["package", "iris@production"], monkeypatch, capsys)
     assert code == 2 and "--docker" in out
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_predict_through_the_onnx_export(
+    reg: Any,
+    iris: tuple[Any, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("skl2onnx")
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = iris
+    model = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X.to_numpy(), y)
+    reg.log_model(model, name="tree", input_example=X.to_numpy()[:3], onnx=True)
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(X.to_numpy()[:6].tolist()))
+    for extra in ([], ["--onnx"]):
+        code, out = _run(
+            ["predict", "tree/latest", "--input", str(path), "--json", *extra], monkeypatch, capsys
+        )
+        assert code == 0, out
+        assert json.loads(out)["predictions"] == model.predict(X.to_numpy()[:6]).tolist()

@@ -189,11 +189,24 @@ def predict(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail if required packages differ from the recorded.")
     ] = False,
+    onnx: Annotated[
+        bool, typer.Option("--onnx", help="Use the version's ONNX export (logged with onnx=True).")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Load REF and print its predictions for the rows in FILE (a quick check from the shell)."""
     data = _read_input(input_file)
-    predictor = open_registry_from(ctx).load_model(ref, strict=strict)
+    reg = open_registry_from(ctx)
+    if onnx:
+        from cairn.flavors import load_predictor
+
+        v = reg.resolve(ref)
+        checkout = getattr(reg, "checkout_cached", None)
+        if checkout is None:
+            raise InvalidInput("--onnx needs a local or database registry", "drop --onnx")
+        predictor = load_predictor(checkout(v), v.meta, strict=strict, use_onnx=True)
+    else:
+        predictor = reg.load_model(ref, strict=strict)
     result = _plain(predictor.predict(data))
     if json_out:
         print_json({"ref": ref, "predictions": result})

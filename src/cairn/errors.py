@@ -266,7 +266,8 @@ def _all_subclasses(cls: type[CairnError]) -> list[type[CairnError]]:
 
 def from_code(code: str, message: str, hint: str | None = None) -> CairnError:
     """Rebuild the exception a server reported as ``{code, message, hint}``."""
-    for cls in [CairnError, *_all_subclasses(CairnError)]:
+    candidates: list[type[CairnError]] = [CairnError, *_all_subclasses(CairnError)]
+    for cls in candidates:
         if cls.code == code:
             return cls(message, hint)
     return RemoteError(message, hint)

@@ -46,7 +46,8 @@ class State:
             from cairn.registry import open_registry
 
             self._registry = open_registry(self.registry_uri)
-        return self._registry
+        registry: Registry | RemoteRegistry = self._registry
+        return registry
 
     def close(self) -> None:
         if self._registry is not None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
-import click
 import typer
 
 from cairn.cli.main import app
@@ -28,17 +28,25 @@ _EXIT_CODES = """\
 """
 
 
-def _param_line(param: click.Parameter) -> str:
-    if isinstance(param, click.Argument):
-        return f"| `{param.human_readable_name}` | argument | |"
-    assert isinstance(param, click.Option)
+# Typer may ship its own copy of click, so commands and parameters are read by duck typing.
+
+
+def _is_option(param: Any) -> bool:
+    return getattr(param, "param_type_name", "") == "option"
+
+
+def _param_line(param: Any) -> str:
+    if not _is_option(param):
+        name = (param.name or "").upper()
+        text = (getattr(param, "help", None) or "").replace("|", "\\|").replace("\n", " ")
+        return f"| `{name}` | argument | {text} |"
     names = ", ".join(f"`{n}`" for n in [*param.opts, *param.secondary_opts])
     text = (param.help or "").replace("|", "\\|").replace("\n", " ")
     return f"| {names} | option | {text} |"
 
 
-def _render_command(path: str, command: click.Command, out: list[str]) -> None:
-    if isinstance(command, click.Group):
+def _render_command(path: str, command: Any, out: list[str]) -> None:
+    if hasattr(command, "commands"):
         if path != "cairn":
             out.append(f"## `{path}`\n\n{(command.help or '').strip()}\n")
         for name in sorted(command.commands):
@@ -46,9 +54,9 @@ def _render_command(path: str, command: click.Command, out: list[str]) -> None:
             if not sub.hidden:
                 _render_command(f"{path} {name}", sub, out)
         return
-    usage = " ".join(command.collect_usage_pieces(click.Context(command)))
+    usage = " ".join(command.collect_usage_pieces(typer.Context(command)))
     out.append(f"### `{path}`\n\n{(command.help or '').strip()}\n\n```\n{path} {usage}\n```\n")
-    params = [p for p in command.params if not (isinstance(p, click.Option) and p.hidden)]
+    params = [p for p in command.params if not (_is_option(p) and p.hidden)]
     if params:
         out.append("| name | kind | help |\n|---|---|---|")
         out.extend(_param_line(p) for p in params)
@@ -63,7 +71,7 @@ def render() -> str:
         "a test fails when it is out of date.\n",
         "## Global options\n",
         "| name | kind | help |\n|---|---|---|",
-        *(_param_line(p) for p in root.params if isinstance(p, click.Option)),
+        *(_param_line(p) for p in root.params if _is_option(p)),
         "",
         _EXIT_CODES,
         "## Commands\n",

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.catalog.records import ParamValue, VersionRecord
 from cairn.errors import CorruptData
-from cairn.registry.base import DatasetLike, RegistryBase
+from cairn.registry.base import DatasetLike
 from cairn.registry.checkouts import verify_tree
+from cairn.registry.versions import VersionsMixin
 
 if TYPE_CHECKING:
     from cairn.flavors import Predictor
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["ModelIOMixin"]
 
 
-class ModelIOMixin(RegistryBase):
+class ModelIOMixin(VersionsMixin):
     def log_model(
         self,
         obj: Any,

@@ -11,12 +11,11 @@ from cairn.registry.aliases import AliasesMixin
 from cairn.registry.maintenance import MaintenanceMixin
 from cairn.registry.model_io import ModelIOMixin
 from cairn.registry.transfer import TransferMixin
-from cairn.registry.versions import VersionsMixin
 
 __all__ = ["Registry"]
 
 
-class Registry(VersionsMixin, AliasesMixin, MaintenanceMixin, TransferMixin, ModelIOMixin):
+class Registry(ModelIOMixin, AliasesMixin, MaintenanceMixin, TransferMixin):
     """A model registry on a catalog and a store. Use :func:`cairn.open` to get one."""
 
     def __enter__(self) -> Registry:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from cairn.catalog.records import VersionRecord
 from cairn.registry.base import Progress, RegistryBase
 from cairn.store import TransferStats
 
 if TYPE_CHECKING:
+    from cairn.registry.registry import Registry
     from cairn.remote import RemoteRegistry
 
 __all__ = ["TransferMixin"]
@@ -21,7 +22,7 @@ class TransferMixin(RegistryBase):
         """Copy one version into another registry; only the chunks it lacks move."""
         v = self.resolve(ref)
         if not isinstance(to, TransferMixin):
-            return to.receive(self, v, progress=progress)
+            return to.receive(cast("Registry", self), v, progress=progress)
         stats = self.store.copy(v.digest, to.store, progress=progress)
         return to.adopt(v), stats
 
@@ -29,7 +30,7 @@ class TransferMixin(RegistryBase):
         self, ref: str, source: TransferMixin | RemoteRegistry, *, progress: Progress | None = None
     ) -> tuple[VersionRecord, TransferStats]:
         """Copy one version from another registry into this one."""
-        return source.push(ref, self, progress=progress)
+        return source.push(ref, cast("Registry", self), progress=progress)
 
     def adopt(self, v: VersionRecord) -> VersionRecord:
         """Record a version whose bytes are already in this store, copied from elsewhere.

@@ -75,7 +75,7 @@ class VersionsMixin(RegistryBase):
         flavor: str | None = None,
         meta: Mapping[str, Any] | None = None,
         unique: bool = False,
-        git: GitInfo | None | Literal["capture"] = "capture",
+        git: GitInfo | Literal["capture"] | None = "capture",
     ) -> VersionRecord:
         """Create the next version of ``model`` from an artifact already in the store.
 

@@ -123,3 +123,13 @@ def test_recorded_scan_is_not_trusted_at_load(
     with pytest.raises(UnsafeModel):
         load_predictor(dest, meta, trusted=["posix.*"])
     assert spy_unpickling == []
+
+
+def test_metadata_cannot_point_outside_the_model(iris: tuple[Any, Any], tmp_path: Path) -> None:
+    from cairn.errors import InvalidPath
+
+    meta = save_model(_model(iris), tmp_path / "m", flavor="pickle", unsafe=True)
+    for name in ("../elsewhere.pkl", "/etc/passwd"):
+        meta["flavor_meta"]["file"] = name
+        with pytest.raises(InvalidPath, match="outside the model"):
+            load_predictor(tmp_path / "m", meta)

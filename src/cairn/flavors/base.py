@@ -34,6 +34,7 @@ __all__ = [
     "flavor_names",
     "get_flavor",
     "import_class",
+    "inside",
     "register_flavor",
 ]
 
@@ -224,6 +225,19 @@ def import_class(path: str, *, base: type | None = None, allowed_roots: Sequence
     if base is not None and not (isinstance(obj, type) and issubclass(obj, base)):
         raise FlavorError(f"{path} is not a {base.__name__}", "the metadata looks tampered")
     return obj
+
+
+def inside(root: Path, name: str) -> Path:
+    """``root / name`` for a relative ``name`` that stays inside ``root`` (metadata names the
+    files; a tampered name must not reach outside the version's checkout)."""
+    from cairn.errors import InvalidPath
+
+    candidate = Path(name)
+    resolved_root = Path(root).resolve()
+    target = (resolved_root / candidate).resolve()
+    if candidate.is_absolute() or ".." in candidate.parts or resolved_root not in target.parents:
+        raise InvalidPath(f"the metadata names a file outside the model: {name!r}")
+    return target
 
 
 def check_json(value: Any, what: str) -> Any:

@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from cairn.errors import FlavorError
-from cairn.flavors.base import Flavor, SaveContext, SaveResult, check_json, class_path, require
+from cairn.flavors.base import (
+    Flavor,
+    SaveContext,
+    SaveResult,
+    check_json,
+    class_path,
+    inside,
+    require,
+)
 
 __all__ = ["LightGBMFlavor"]
 
@@ -50,7 +58,7 @@ class LightGBMFlavor(Flavor):
     def load(self, path: Path, meta: Mapping[str, Any], trusted: Sequence[str]) -> Any:
         lgb = require("lightgbm", "lightgbm")
         fmeta = meta.get("flavor_meta", {})
-        return lgb.Booster(model_file=str(path / fmeta.get("file", MODEL_FILE)))
+        return lgb.Booster(model_file=str(inside(path, fmeta.get("file", MODEL_FILE))))
 
     def predict(self, raw: Any, data: Any, meta: Mapping[str, Any]) -> Any:
         import numpy as np

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cairn.errors import FlavorError
-from cairn.flavors.base import Flavor, SaveContext, SaveResult, require
+from cairn.flavors.base import Flavor, SaveContext, SaveResult, inside, require
 
 __all__ = ["OnnxFlavor", "graph_signature"]
 
@@ -89,7 +89,9 @@ class OnnxFlavor(Flavor):
         options = ort.SessionOptions()
         options.log_severity_level = 3
         return ort.InferenceSession(
-            str(path / fmeta.get("file", MODEL_FILE)), options, providers=["CPUExecutionProvider"]
+            str(inside(path, fmeta.get("file", MODEL_FILE))),
+            options,
+            providers=["CPUExecutionProvider"],
         )
 
     def predict(self, raw: Any, data: Any, meta: Mapping[str, Any]) -> Any:

@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from cairn.errors import FlavorError, InvalidInput
-from cairn.flavors.base import Flavor, SaveContext, SaveResult, check_json, class_path, import_class
+from cairn.flavors.base import (
+    Flavor,
+    SaveContext,
+    SaveResult,
+    check_json,
+    class_path,
+    import_class,
+    inside,
+)
 
 __all__ = ["ModelContext", "PythonFunctionFlavor", "PythonModel", "activate_code", "copy_code"]
 
@@ -147,7 +155,7 @@ class PythonFunctionFlavor(Flavor):
         instance = cls(**fmeta.get("init_kwargs", {}))
         context = ModelContext(
             model_dir=path,
-            artifacts={k: path / v for k, v in fmeta.get("artifacts", {}).items()},
+            artifacts={k: inside(path, v) for k, v in fmeta.get("artifacts", {}).items()},
         )
         loader = getattr(instance, "load", None)
         if callable(loader):

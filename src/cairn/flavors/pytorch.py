@@ -19,6 +19,7 @@ from cairn.flavors.base import (
     check_json,
     class_path,
     import_class,
+    inside,
     module_roots,
     require,
 )
@@ -80,7 +81,7 @@ class PyTorchFlavor(Flavor):
                 f"cannot build {fmeta['class']} from init_kwargs ({exc})",
                 "log the model with init_kwargs={...} matching its constructor",
             ) from exc
-        load_model(module, str(path / fmeta.get("file", MODEL_FILE)), strict=True)
+        load_model(module, str(inside(path, fmeta.get("file", MODEL_FILE))), strict=True)
         module.eval()
         return module
 

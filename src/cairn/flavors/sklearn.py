@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cairn.errors import FlavorError, UnsafeModel
-from cairn.flavors.base import Flavor, SaveContext, SaveResult, module_roots, require
+from cairn.flavors.base import Flavor, SaveContext, SaveResult, inside, module_roots, require
 from cairn.flavors.pickle_policy import denial, resolves_to_class
 
 __all__ = ["SklearnFlavor"]
@@ -124,7 +124,7 @@ class SklearnFlavor(Flavor):
         fmeta = meta.get("flavor_meta", {})
         allowed = _deny_filter([*fmeta.get("trusted", []), *trusted])
         try:
-            return sio.load(path / fmeta.get("file", MODEL_FILE), trusted=allowed)
+            return sio.load(inside(path, fmeta.get("file", MODEL_FILE)), trusted=allowed)
         except UntrustedTypesFoundException as exc:
             raise UnsafeModel(
                 f"the stored model holds types that were not allow-listed when it was logged "

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cairn.errors import FlavorError, UnsafeModel
-from cairn.flavors.base import Flavor, SaveContext, SaveResult, class_path
+from cairn.flavors.base import Flavor, SaveContext, SaveResult, class_path, inside
 from cairn.flavors.pickle_scan import ensure_safe, scan_bytes
 
 __all__ = ["PickleFlavor"]
@@ -86,7 +86,7 @@ class PickleFlavor(Flavor):
 
     def load(self, path: Path, meta: Mapping[str, Any], trusted: Sequence[str]) -> Any:
         fmeta = meta.get("flavor_meta", {})
-        target = path / fmeta.get("file", "model.pkl")
+        target = inside(path, fmeta.get("file", "model.pkl"))
         data = target.read_bytes()
         allowed = [*fmeta.get("trusted", []), *trusted]
         report = scan_bytes(data, allowed, name=target.name)

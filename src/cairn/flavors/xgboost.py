@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from cairn.errors import FlavorError
-from cairn.flavors.base import Flavor, SaveContext, SaveResult, class_path, import_class, require
+from cairn.flavors.base import (
+    Flavor,
+    SaveContext,
+    SaveResult,
+    class_path,
+    import_class,
+    inside,
+    require,
+)
 
 __all__ = ["XGBoostFlavor"]
 
@@ -43,7 +51,7 @@ class XGBoostFlavor(Flavor):
                 f"{fmeta.get('class')} is not an XGBoost model", "the metadata looks tampered"
             )
         model = cls()
-        model.load_model(str(path / fmeta["file"]))
+        model.load_model(str(inside(path, fmeta["file"])))
         return model
 
     def predict(self, raw: Any, data: Any, meta: Mapping[str, Any]) -> Any:

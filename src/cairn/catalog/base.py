@@ -68,7 +68,17 @@ class CatalogBase:
         self.url = url
         self.engine: Engine = make_engine(url)
         self._write_engine = self.engine.execution_options(cairn_write=True)
-        self._single_engine = self.engine.execution_options(cairn_single=True)
+        self._read_engine: Engine
+        self._single_engine: Engine
+        if self.engine.dialect.name == "postgresql":
+            # Reads need no transaction of their own: autocommit saves the BEGIN and
+            # ROLLBACK round trips (READ COMMITTED gives each statement a fresh snapshot
+            # either way).
+            self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._single_engine = self._read_engine
+        else:
+            self._read_engine = self.engine
+            self._single_engine = self.engine.execution_options(cairn_single=True)
         try:
             ensure_schema(self.engine)
         except CairnError:
@@ -100,7 +110,7 @@ class CatalogBase:
     def _read(self, *, single: bool = False) -> Iterator[Connection]:
         """A read connection; ``single``: for one statement, which needs no BEGIN on SQLite
         (any follow-up queries, e.g. to explain a miss, run outside a snapshot)."""
-        engine = self._single_engine if single else self.engine
+        engine = self._single_engine if single else self._read_engine
         try:
             with engine.connect() as conn:
                 yield conn

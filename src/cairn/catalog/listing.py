@@ -148,12 +148,16 @@ class ListingOps(AliasOps):
         keys = version_order(order_by, one_model=True)
         qid = query_id("versions", model, filter, order_by, include_deleted)
         where = [version_filter(filter)] if filter else []
+        # The model's id as a constant subquery: one round trip; an empty page checks
+        # whether the model exists at all.
+        model_id = (
+            sa.select(MODELS.c.id).where(MODELS.c.name == model).correlate(None).scalar_subquery()
+        )
+        stmt = version_select().where(VERSIONS.c.model_id == model_id, *where)
+        if not include_deleted:
+            stmt = stmt.where(VERSIONS.c.status != "deleted")
         with self._read() as conn:
-            model_id = self._model_id(conn, model)
-            stmt = version_select().where(VERSIONS.c.model_id == model_id, *where)
-            if not include_deleted:
-                stmt = stmt.where(VERSIONS.c.status != "deleted")
-            return fetch_page(
+            page = fetch_page(
                 conn,
                 stmt,
                 keys,
@@ -162,6 +166,9 @@ class ListingOps(AliasOps):
                 qid=qid,
                 convert=row_to_version,
             )
+            if not page.items:
+                self._model_id(conn, model)
+            return page
 
     def search_versions(
         self,

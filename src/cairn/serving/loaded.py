@@ -29,6 +29,9 @@ log = logging.getLogger("cairn.serving")
 
 PredictFn = Callable[[Any], Any]
 
+#: a model whose warm-up predict takes longer than this predicts off the event loop
+INLINE_SECONDS = 0.005
+
 
 class ModelUnavailable(CairnError):
     """The model cannot answer now: not loaded, failed to load, stopped, or crashed."""
@@ -110,6 +113,9 @@ class LoadedVersion:
         self.input_example = input_example
         self.load_seconds = load_seconds
         self.warmed = False
+        #: fast models predict on the event loop; slow ones in a thread, so the loop keeps
+        #: answering health checks and metrics while they compute
+        self.inline = True
         #: numeric tables as one float64 matrix (see :mod:`cairn.serving.fastpath`)
         self.fast: TabularFastPath | None = None
         #: what the model answered to its input example (describes its outputs)
@@ -163,7 +169,10 @@ class LoadedVersion:
     def warm(self) -> None:
         """Run the stored input example through validate + predict (in the loading thread)."""
         if self.input_example is not None:
-            self.sample_output = self.predict(self.validate(self.input_example))
+            checked = self.validate(self.input_example)
+            start = time.perf_counter()
+            self.sample_output = self.predict(checked)
+            self.inline = time.perf_counter() - start < INLINE_SECONDS
             self._try_fast_path()
         else:
             log.warning("cairn: %s/%s has no input example; not warmed", self.model, self.number)

@@ -55,6 +55,8 @@ class Service:
         self.metrics = Metrics()
         self.router = Router()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cairn-registry")
+        # slow models predict here, one call at a time (user code need not be thread-safe)
+        self.predict_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cairn-predict")
         self.swapper = Swapper(registry, self.executor, self.metrics)
         self.batcher = (
             Batcher(config.batch.max_size, config.batch.max_wait_ms, self.metrics)
@@ -122,6 +124,7 @@ class Service:
         if self.log is not None:
             await loop.run_in_executor(None, self.log.close)
         self.executor.shutdown(wait=True)
+        self.predict_pool.shutdown(wait=True)
 
     # -- readiness -------------------------------------------------------------------------
 
@@ -170,8 +173,11 @@ class Service:
             x = loaded.validate(data)
             if self.batcher is not None:
                 outputs = await self.batcher.predict(loaded, x, slot.alias_label)
-            else:
+            elif loaded.inline:
                 outputs = loaded.predict(x)
+            else:
+                loop = asyncio.get_running_loop()
+                outputs = await loop.run_in_executor(self.predict_pool, loaded.predict, x)
             status = 200
         except CairnError as exc:
             status = exc.http_status

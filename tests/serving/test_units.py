@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -77,3 +79,21 @@ def test_batch_concat_and_split() -> None:
     assert [p.tolist() for p in parts] == [[10, 20], [30]]
     named = concat([{"x": np.array([1])}, {"x": np.array([2, 3])}])
     assert named["x"].tolist() == [1, 2, 3]
+
+
+def test_prediction_log_drops_and_counts_when_full(tmp_path: Path) -> None:
+    from cairn.serving.metrics import Metrics
+    from cairn.serving.prediction_log import PredictionLog
+
+    metrics = Metrics()
+    plog = PredictionLog(tmp_path, metrics, capacity=5, flush_seconds=60)
+    for i in range(8):  # the writer is not running: the buffer fills, nothing blocks
+        plog.record((f"r{i}", 1_800_000_000.0, "m", "1", "production", [[1.0]], [0], 0.001))
+    assert plog.dropped == 3
+    assert metrics.registry.get_sample_value("cairn_prediction_log_dropped_total") == 3
+    plog.close()  # flushes what was kept
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(tmp_path / "predictions", format="parquet").to_table()
+    assert table.column("request_id").to_pylist() == [f"r{i}" for i in range(5)]
+    assert plog.lookup("r4") == ("m", "1")

@@ -96,7 +96,7 @@ def model_metadata(loaded: LoadedVersion) -> dict[str, Any]:
             _tensor_meta(name, datatype_of(arr), [-1, *arr.shape[1:]])
             for name, arr in _output_tensors(loaded.sample_output)
         ]
-    if outputs and len(outputs) == 1 and sig.get("outputs", {}).get("type") == "tensor":
+    if outputs and len(outputs) == 1 and (sig.get("outputs") or {}).get("type") == "tensor":
         outputs[0]["name"] = "predict"
     return {
         "name": loaded.model,

@@ -147,3 +147,19 @@ def test_registry_events_may_carry_times_and_tuples(catalog: Catalog) -> None:
         catalog.append_event("gc", "store", actor="gc", after={"x": float("nan")})
     with pytest.raises(InvalidInput):
         catalog.append_event("", "store", actor="gc")
+
+
+def test_an_event_slipped_in_past_the_head_is_detected(catalog: Catalog) -> None:
+    _busy(catalog)
+    last = catalog.events()[-1]
+    with catalog.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO events (seq, time, actor, action, subject, prev_hash, hash) "
+                "VALUES (8, :t, 'mallory', 'alias.set', 'fraud@production', :p, :h)"
+            ),
+            {"t": 0, "p": last.hash, "h": "f" * 64},
+        )
+    report = catalog.verify_audit()
+    assert not report.ok and report.first_bad_seq == 8 and report.checked == 7
+    assert "beyond the chain head" in (report.reason or "")

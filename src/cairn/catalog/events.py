@@ -183,8 +183,8 @@ def row_to_event(row: AnyRow) -> Event:
     )
 
 
-def _raw_events(conn: Connection, upto: int) -> Iterator[AnyRow]:
-    last = 0
+def _raw_events(conn: Connection, after: int, upto: int) -> Iterator[AnyRow]:
+    last = after
     while True:
         rows = conn.execute(
             sa.select(*EVENT_COLUMNS)
@@ -227,24 +227,41 @@ def _check_event(
 
 
 def verify_chain(conn: Connection) -> AuditReport:
-    """Recompute every hash in seq order, up to the chain head as it is now (events appended
-    meanwhile are left for the next check); report the first entry that does not check out."""
+    """Recompute every hash in seq order and check the chain head; report the first entry
+    that does not check out.
+
+    Writers may append while this runs: the log is checked up to the head read first, then
+    up to wherever the head has moved, until no event lies beyond it. An event past a head
+    that no longer moves was not written by cairn.
+    """
+    prev_hash, verified, checked = GENESIS, 0, 0
+
+    def bad(at: int, reason: str) -> AuditReport:
+        return AuditReport(ok=False, checked=checked, first_bad_seq=at, reason=reason)
+
     head = conn.execute(_READ_HEAD).one()
-    head_seq = int(head.seq)
-    prev_hash, expected_seq, checked = GENESIS, 1, 0
-    for row in _raw_events(conn, head_seq):
-        seq = int(row.seq)
-        problem = _check_event(row, seq, expected_seq, prev_hash)
-        if problem is not None:
-            at, reason = problem
-            return AuditReport(ok=False, checked=checked, first_bad_seq=at, reason=reason)
-        prev_hash, expected_seq, checked = row.hash, seq + 1, checked + 1
-    if expected_seq - 1 != head_seq or head.hash != prev_hash:
-        return AuditReport(
-            ok=False,
-            checked=checked,
-            first_bad_seq=expected_seq,
-            reason=f"the log ends at event {expected_seq - 1} but the chain head records "
-            f"event {head_seq}: events were removed",
-        )
-    return AuditReport(ok=True, checked=checked)
+    while True:
+        head_seq = int(head.seq)
+        for row in _raw_events(conn, verified, head_seq):
+            seq = int(row.seq)
+            problem = _check_event(row, seq, verified + 1, prev_hash)
+            if problem is not None:
+                return bad(*problem)
+            prev_hash, verified, checked = row.hash, seq, checked + 1
+        if verified != head_seq or head.hash != prev_hash:
+            return bad(
+                verified + 1,
+                f"the log ends at event {verified} but the chain head records event "
+                f"{head_seq}: events were removed",
+            )
+        stray = conn.execute(sa.select(sa.func.min(EVENTS.c.seq)).where(EVENTS.c.seq > head_seq))
+        first_beyond = stray.scalar()
+        if first_beyond is None:
+            return AuditReport(ok=True, checked=checked)
+        head = conn.execute(_READ_HEAD).one()
+        if int(head.seq) == head_seq:
+            return bad(
+                int(first_beyond),
+                f"event {first_beyond} lies beyond the chain head (event {head_seq}): "
+                "it was not appended by cairn",
+            )

@@ -39,11 +39,18 @@ def _train(c: float) -> tuple[Any, dict[str, float], Any, bytes]:
 
 
 def demo(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Option("--path", help="Folder for the demo registry.")] = Path(
         "cairn-demo"
     ),
+    serve: Annotated[
+        bool,
+        typer.Option("--serve/--no-serve", help="Then run the server and its web UI on it."),
+    ] = True,
+    port: Annotated[int, typer.Option("--port", help="Port of the demo server.")] = 8080,
 ) -> None:
-    """Create a demo registry: three versions of a real model, an alias moved and rolled back."""
+    """Create a demo registry (three versions of a real model, an alias moved and rolled
+    back, a diff), then serve it with the web UI on http://127.0.0.1:PORT/."""
     import cairn
     from cairn.digest import hash_bytes
 
@@ -93,6 +100,14 @@ def demo(
         f"cairn -r {path} alias history {model_name}@production"
     )
     reg.close()
+    if serve:
+        from cairn.cli.server_commands import server
+
+        console.print(
+            f"\n[bold]web UI and API:[/] http://127.0.0.1:{port}/  (Ctrl-C to stop; "
+            "authentication is off for this local demo only)"
+        )
+        server(ctx, host="127.0.0.1", port=port, registry=str(path), no_auth=True, cors=None)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,9 +17,14 @@ from typing import Annotated
 import typer
 
 from cairn.cli.main import State
-from cairn.errors import InvalidInput
+from cairn.errors import CairnError, InvalidInput
 
 __all__ = ["register"]
+
+
+class MissingDependency(CairnError):
+    code = "missing_dependency"
+
 
 CONFIG_ENV = "CAIRN_SERVE_CONFIG"  # read by cairn.serving.config
 APP = "cairn.serving.app:create_app"
@@ -85,6 +90,13 @@ def serve(
 ) -> None:
     """Serve model versions over HTTP (Open Inference Protocol v2, MLflow's /invocations,
     /predict), following their aliases with zero-downtime hot swaps."""
+    missing = [m for m in ("prometheus_client", "orjson") if importlib.util.find_spec(m) is None]
+    if log_dir and importlib.util.find_spec("pyarrow") is None:
+        missing.append("pyarrow")
+    if missing:
+        raise MissingDependency(
+            f"cairn serve needs {', '.join(missing)}", "pip install 'cairn[serve]'"
+        )
     import uvicorn
 
     state: State = ctx.ensure_object(State)

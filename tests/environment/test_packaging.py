@@ -162,6 +162,13 @@ def test_requirements_install_into_a_fresh_venv(tmp_path: Path) -> None:
          str(tmp_path / "ctx" / "requirements.txt")],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
+    offline = (
+        "NewConnectionError",
+        "Temporary failure in name resolution",
+        "Network is unreachable",
+    )
+    if done.returncode != 0 and any(sign in done.stderr for sign in offline):
+        pytest.skip("no package index reachable from this machine")
     assert done.returncode == 0, done.stderr[-3000:]
     assert sys.version_info[:2] == tuple(
         int(x) for x in meta["environment"]["python"].split(".")[:2]

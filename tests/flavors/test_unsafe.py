@@ -42,6 +42,7 @@ def spy_unpickling(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_pickled_model_round_trips_and_is_marked_unsafe(
     iris: tuple[Any, Any], dest: Path, serializer: str
 ) -> None:
+    pytest.importorskip(serializer)
     X, _ = iris
     model = _model(iris)
     meta = save_model(

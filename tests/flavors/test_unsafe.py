@@ -11,7 +11,7 @@ import pytest
 from tests.flavors import malicious
 
 from cairn.errors import FlavorError, UnsafeModel
-from cairn.flavors import load_predictor, save_model
+from cairn.flavors import describe, load_predictor, save_model
 
 
 def _model(iris: tuple[Any, Any]) -> Any:
@@ -60,6 +60,7 @@ def test_pickled_model_round_trips_and_is_marked_unsafe(
     assert any(r.startswith("scikit-learn==") for r in meta["requirements"])
     predictor = load_predictor(dest, meta)
     np.testing.assert_array_equal(predictor.predict(X.to_numpy()), model.predict(X.to_numpy()))
+    assert describe(meta)["safety"].startswith("UNSAFE (")
 
 
 def test_pickle_needs_unsafe_true(iris: tuple[Any, Any], dest: Path) -> None:

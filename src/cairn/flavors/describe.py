@@ -42,10 +42,14 @@ def describe(meta: Mapping[str, Any]) -> dict[str, str]:
     if safety.get("safe", True):
         verdict = f"safe ({safety.get('format', meta.get('format'))})"
         if scan.get("runs_code"):
-            verdict += ", runs the stored code: " + ", ".join(scan.get("code") or []) or "-"
+            code = ", ".join(scan.get("code") or []) or "installed modules only"
+            verdict += f", runs Python code when loaded ({code})"
     else:
         n = len(scan.get("globals") or [])
-        verdict = f"UNSAFE ({safety.get('format')}): scanned, {n} globals, all allow-listed"
+        verdict = f"UNSAFE ({safety.get('format')}): pickle-based, scanned: {n} globals allowed"
+        trusted = (meta.get("flavor_meta") or {}).get("trusted") or []
+        if trusted:
+            verdict += f" (trusted by the author: {', '.join(trusted)})"
     lines["safety"] = verdict
     env = meta.get("environment") or {}
     if env:

@@ -8,6 +8,7 @@ server lacks, ``get`` downloads only those missing from the local cache (a store
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -33,12 +34,33 @@ from cairn.registry.lineage import dataset_from
 from cairn.remote.aliases import AliasesMixin
 from cairn.remote.exchange import ExchangeMixin
 from cairn.remote.transfer import download, upload
-from cairn.store import TransferStats
+from cairn.store import TransferStats, open_store
 
 if TYPE_CHECKING:
     pass
 
 __all__ = ["RemoteRegistry"]
+
+_MEMORY_STAGING_BYTES = 32 * 1024 * 1024
+
+
+def _total_size(source: Path | list[Path]) -> int:
+    """Bytes under ``source`` (stops counting past the staging limit)."""
+    total = 0
+    for item in [source] if isinstance(source, Path) else source:
+        if item.is_file():
+            total += item.stat().st_size
+            continue
+        for root, _dirs, files in os.walk(item):
+            for name in files:
+                try:
+                    total += (Path(root) / name).stat().st_size
+                except OSError:
+                    continue
+                if total > _MEMORY_STAGING_BYTES:
+                    return total
+    return total
+
 
 _VERSIONS = TypeAdapter(list[VersionRecord])
 _MOVES = TypeAdapter(list[AliasMove])
@@ -139,8 +161,17 @@ class RemoteRegistry(AliasesMixin, ExchangeMixin):
             source = [Path(p) for p in paths]
             if not source:
                 raise InvalidInput("nothing to log", "give at least one file or directory")
-        snapshot = self.cache.put_tree(source, progress=progress)
-        self.upload(snapshot.digest, model=model)
+        # Small artifacts are chunked in memory (no local fsync); large ones go through the
+        # on-disk cache so an interrupted upload can resume without re-reading the files.
+        small = _total_size(source) <= _MEMORY_STAGING_BYTES
+        staging = open_store("memory://") if small else self.cache
+        try:
+            snapshot = staging.put_tree(source, progress=progress)
+            upload(self.session, staging, snapshot.digest, model)
+            self._uploaded.add(snapshot.digest)
+        finally:
+            if small:
+                staging.close()
         return self.register(
             snapshot.digest,
             model=model,

@@ -187,6 +187,7 @@ def measure_model(work: Path, scale: float, repeat: int) -> dict[str, Any]:
     runs: dict[str, list[tuple[float, float]]] = {}
 
     def record(name: str, fn: Callable[[], Any]) -> None:
+        os.sync()  # start each run with no dirty pages from the previous one (cairn or cp)
         runs.setdefault(name, []).append(measured(fn))
 
     for attempt in range(repeat):

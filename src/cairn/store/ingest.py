@@ -36,6 +36,7 @@ class ChunkWriter:
         self._backend = backend
         self._index = index
         self._io = Background("cairn-pack")
+        self._durable = Background("cairn-fsync")
         self._pack: PackBuilder | None = None
         self._unfinished: list[PackBuilder] = []
         self._pending: set[str] = set()  # in the open pack
@@ -76,21 +77,20 @@ class ChunkWriter:
         return new_bytes
 
     def _commit(self) -> None:
-        """Queue the open pack's finish; at most one commit is in flight."""
+        """Seal the open pack on the writer thread, then make it durable and index it on the
+        fsync thread while the writer goes on with the next pack (one commit in flight)."""
         pack, self._pack = self._pack, None
         if pack is None:
             return
-        self._io.wait_for(self._commit_done)
+        sealed: list[str] = []
+        self._io.wait_for(self._io.submit(lambda: sealed.append(pack.seal())))
+        self._durable.wait_for(self._commit_done)
         self._committing = self._pending
         self._pending = set()
-        self._commit_done = self._io.submit(self._finish, pack)
+        self._commit_done = self._durable.submit(self._finish, pack, sealed[0])
 
-    def _finish(self, pack: PackBuilder) -> None:
-        try:
-            name = pack.finish()
-        except BaseException:
-            pack.abort()
-            raise
+    def _finish(self, pack: PackBuilder, name: str) -> None:
+        pack.commit(name)
         self._index.add_pack(name, pack.size, pack.entries)
         self.packs.append(name)
         self._unfinished.remove(pack)
@@ -99,11 +99,13 @@ class ChunkWriter:
         """Commit the open pack and wait until every pack is durable and indexed."""
         self._commit()
         self._io.drain()
+        self._durable.drain()
         self._committing = set()
 
     def abort(self) -> None:
         """Stop; throw away every pack not yet durable (their temporary files go too)."""
         self._io.close()
+        self._durable.close()
         for pack in self._unfinished:
             pack.abort()
         self._unfinished.clear()
@@ -112,6 +114,7 @@ class ChunkWriter:
 
     def close(self) -> None:
         self._io.close()
+        self._durable.close()
 
 
 def _hash_block(block: Block, whole: Any) -> list[str]:

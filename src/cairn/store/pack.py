@@ -104,15 +104,23 @@ class PackBuilder:
     def full(self) -> bool:
         return self.size >= TARGET_PACK_SIZE
 
-    def finish(self) -> str:
-        """Write index and footer, make the pack durable under its name; return the name."""
+    def seal(self) -> str:
+        """Write the index and footer; return the pack's name (not yet visible under it)."""
         index = bytes(self._index)
         digest = blake3.blake3(index).digest()
-        name = digest.hex()
         footer = FOOTER.pack(self.size, len(self.entries), 0, digest, INDEX_MAGIC)
         self.write([index, footer])
-        self._blob.commit(pack_key(name))
         self.size += len(index) + FOOTER_SIZE
+        return digest.hex()
+
+    def commit(self, name: str) -> None:
+        """Make the sealed pack durable and visible under its name."""
+        self._blob.commit(pack_key(name))
+
+    def finish(self) -> str:
+        """Seal and commit; return the name."""
+        name = self.seal()
+        self.commit(name)
         return name
 
     def abort(self) -> None:

@@ -72,8 +72,12 @@ def bulk_versions(catalog: Catalog, model: str, count: int) -> None:
                         "value_num": float(n % 10),
                     }
                 )
-                metrics.append({"version_id": vid, "key": "auc", "value": auc})
-                tags.append({"version_id": vid, "key": "team", "value": f"t{n % 5}"})
+                metrics.append(
+                    {"version_id": vid, "model_id": model_id, "key": "auc", "value": auc}
+                )
+                tags.append(
+                    {"version_id": vid, "model_id": model_id, "key": "team", "value": f"t{n % 5}"}
+                )
             conn.execute(VERSIONS.insert(), rows)
             conn.execute(PARAMS.insert(), params)
             conn.execute(METRICS.insert(), metrics)
@@ -125,18 +129,32 @@ def main() -> None:
                 lambda m: catalog.search_versions(f"model = {m} and metrics.auc > 0.5"),
             ),
             (
+                "list_versions(model, order_by='metrics.auc desc')",
+                lambda m: catalog.list_versions(m, order_by="metrics.auc desc"),
+            ),
+            (
+                "search_versions('model = M', order_by='metrics.auc desc')",
+                lambda m: catalog.search_versions(f"model = {m}", order_by="metrics.auc desc"),
+            ),
+            (
                 "list_versions(model, page 2)",
                 lambda m: catalog.list_versions(m, page_token=catalog.list_versions(m).next_token),
             ),
         ]
         print(f"{catalog.dialect}: first page (limit 50), median ms")
-        print(f"{'call':58} {'100':>8} {args.versions:>8} {'ratio':>6}")
+        print(f"{'call':66} {'100':>8} {args.versions:>8} {'ratio':>6}")
         for label, call in cases:
             small = median_ms(lambda call=call: call("small"))
             big = median_ms(lambda call=call: call("big"))
-            print(f"{label:58} {small:8.2f} {big:8.2f} {big / small:6.2f}")
+            print(f"{label:66} {small:8.2f} {big:8.2f} {big / small:6.2f}")
+        whole = median_ms(
+            lambda: catalog.search_versions("metrics.auc > 0.5", order_by="metrics.auc desc"),
+            runs=50,
+        )
+        label = "search_versions('metrics.auc > 0.5', order_by='metrics.auc desc'), all"
+        print(f"{label:66} {whole:17.2f}")
         resolve = median_ms(lambda: catalog.resolve_alias("big", "production"), runs=2000)
-        print(f"{'resolve_alias(big@production)':58} {resolve:8.3f}")
+        print(f"{'resolve_alias(big@production)':66} {resolve:8.3f}")
         catalog.close()
 
 

@@ -109,3 +109,13 @@ def test_values_are_bound_never_formatted() -> None:
     compiled = condition.compile()
     assert "DROP" not in str(compiled)
     assert evil in compiled.params.values()
+
+
+def test_single_model_spots_a_model_limit() -> None:
+    from cairn.catalog.search import single_model
+
+    assert single_model('model = "fraud" and metrics.auc > 0.9') == "fraud"
+    assert single_model("metrics.auc > 0.9 and name = churn") == "churn"
+    assert single_model("model = fraud or model = churn") is None
+    assert single_model("model != fraud") is None
+    assert single_model("metrics.auc > 0.9") is None

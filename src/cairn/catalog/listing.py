@@ -7,9 +7,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.catalog.aliases import AliasOps
-from cairn.catalog.pagination import SortKey, fetch_page, query_id
+from cairn.catalog.pagination import Phase, SortKey, fetch_page, query_id
 from cairn.catalog.records import ModelRecord, Page, VersionRecord
-from cairn.catalog.rows import MODEL_COLUMNS, model_records, row_to_version, version_select
+from cairn.catalog.rows import (
+    MODEL_COLUMNS,
+    AnySelect,
+    model_records,
+    row_to_version,
+    version_select,
+)
 from cairn.catalog.schema import (
     METRICS,
     MODEL_TAGS,
@@ -18,7 +24,7 @@ from cairn.catalog.schema import (
     TAGS,
     VERSIONS,
 )
-from cairn.catalog.search import model_filter, version_filter
+from cairn.catalog.search import model_filter, single_model, version_filter
 from cairn.errors import InvalidInput
 
 __all__ = ["ListingOps", "model_order", "version_order"]
@@ -53,13 +59,11 @@ def _kv(table: sa.Table, column: Any, key: str) -> Any:
     )
 
 
-def version_order(order_by: str | None, *, one_model: bool) -> list[SortKey]:
-    """Sort keys for versions; the default is number desc in one model, created desc across."""
-    if not order_by:
-        order_by = "number desc" if one_model else "created desc"
+def _version_keys(parts: list[tuple[str, bool]], *, one_model: bool) -> tuple[list[SortKey], bool]:
+    """Sort keys for ``parts``, and whether they already make rows unique."""
     keys: list[SortKey] = []
     unique = False
-    for name, desc in _split_order(order_by):
+    for name, desc in parts:
         field, _, key = name.partition(".")
         field = field.lower()
         if field in ("metrics", "metric") and key:
@@ -80,9 +84,48 @@ def version_order(order_by: str | None, *, one_model: bool) -> list[SortKey]:
             keys.append(SortKey(VERSIONS.c[field], desc, True))
         else:
             raise InvalidInput(f"cannot order versions by {name!r}", _HINT)
+    return keys, unique
+
+
+def _default_order(order_by: str | None, one_model: bool) -> list[tuple[str, bool]]:
+    return _split_order(order_by or ("number desc" if one_model else "created desc"))
+
+
+def version_order(order_by: str | None, *, one_model: bool) -> list[SortKey]:
+    """Sort keys for versions; the default is number desc in one model, created desc across."""
+    parts = _default_order(order_by, one_model)
+    keys, unique = _version_keys(parts, one_model=one_model)
     if not unique:
-        keys.append(SortKey(VERSIONS.c.id, keys[-1].desc))
+        keys.append(SortKey(VERSIONS.c.id, parts[-1][1]))
     return keys
+
+
+def _model_id_of(name: str) -> Any:
+    return sa.select(MODELS.c.id).where(MODELS.c.name == name).correlate(None).scalar_subquery()
+
+
+def version_phases(stmt: AnySelect, order_by: str | None, *, model_id: Any = None) -> list[Phase]:
+    """How to read ``stmt`` in order. Led by a metric or a tag, it is read in two phases: the
+    versions that have it, straight from the ``(key, value, version_id)`` index, or
+    ``(model_id, key, value, version_id)`` for one model's listing (so a page costs the same
+    however many versions there are), then those that lack it."""
+    one_model = model_id is not None
+    parts = _default_order(order_by, one_model)
+    first, desc = parts[0]
+    field, _, key = first.partition(".")
+    table = {"metrics": METRICS, "metric": METRICS, "tags": TAGS, "tag": TAGS}.get(field.lower())
+    if table is None or not key:
+        return [Phase(stmt, version_order(order_by, one_model=one_model))]
+    rest, _ = _version_keys(parts[1:], one_model=one_model)
+    last_desc = parts[-1][1]
+    kv = table.alias("sort_kv")
+    on = [kv.c.version_id == VERSIONS.c.id, kv.c.key == key]
+    if one_model:
+        on.append(kv.c.model_id == model_id)
+    has = stmt.join(kv, sa.and_(*on))
+    has_keys = [SortKey(kv.c.value, desc), *rest, SortKey(kv.c.version_id, last_desc)]
+    lacks = stmt.where(~sa.exists().where(table.c.version_id == VERSIONS.c.id, table.c.key == key))
+    return [Phase(has, has_keys), Phase(lacks, [*rest, SortKey(VERSIONS.c.id, last_desc)])]
 
 
 def model_order(order_by: str | None) -> list[SortKey]:
@@ -145,22 +188,19 @@ class ListingOps(AliasOps):
         include_deleted: bool = False,
     ) -> Page[VersionRecord]:
         """One page of ``model``'s versions, newest number first by default."""
-        keys = version_order(order_by, one_model=True)
         qid = query_id("versions", model, filter, order_by, include_deleted)
         where = [version_filter(filter)] if filter else []
         # The model's id as a constant subquery: one round trip; an empty page checks
         # whether the model exists at all.
-        model_id = (
-            sa.select(MODELS.c.id).where(MODELS.c.name == model).correlate(None).scalar_subquery()
-        )
+        model_id = _model_id_of(model)
         stmt = version_select().where(VERSIONS.c.model_id == model_id, *where)
         if not include_deleted:
             stmt = stmt.where(VERSIONS.c.status != "deleted")
+        phases = version_phases(stmt, order_by, model_id=model_id)
         with self._read() as conn:
             page = fetch_page(
                 conn,
-                stmt,
-                keys,
+                phases,
                 limit=limit,
                 page_token=page_token,
                 qid=qid,
@@ -180,18 +220,19 @@ class ListingOps(AliasOps):
         include_deleted: bool = False,
     ) -> Page[VersionRecord]:
         """Versions of any model matching ``filter``, newest first by default."""
-        keys = version_order(order_by, one_model=False)
         qid = query_id("search", filter, order_by, include_deleted)
         stmt = version_select()
         if filter:
             stmt = stmt.where(version_filter(filter))
         if not include_deleted:
             stmt = stmt.where(VERSIONS.c.status != "deleted")
+        only = single_model(filter) if filter else None
+        model_id = None if only is None else _model_id_of(only)
+        phases = version_phases(stmt, order_by, model_id=model_id)
         with self._read() as conn:
             return fetch_page(
                 conn,
-                stmt,
-                keys,
+                phases,
                 limit=limit,
                 page_token=page_token,
                 qid=qid,

@@ -29,7 +29,7 @@ from cairn.catalog.rows import AnyRow, AnySelect
 from cairn.catalog.schema import from_micros, to_micros
 from cairn.errors import InvalidInput
 
-__all__ = ["MAX_LIMIT", "SortKey", "fetch_page", "query_id"]
+__all__ = ["MAX_LIMIT", "Phase", "SortKey", "fetch_page", "query_id"]
 
 MAX_LIMIT = 1000
 Expr = ColumnElement[Any] | QueryableAttribute[Any]
@@ -53,19 +53,23 @@ def _encode(values: list[Any], qid: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(token: str, qid: str, width: int) -> list[Any]:
+def _bad_token() -> InvalidInput:
+    return InvalidInput(
+        "the page token does not belong to this listing",
+        "pass the next_token of the previous page of the same query, or drop it to start over",
+    )
+
+
+def _decode(token: str, qid: str, width: int | None) -> list[Any]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         data = json.loads(raw)
         values = [from_micros(int(v["t"])) if isinstance(v, dict) else v for v in data["k"]]
-        ok = data["q"] == qid and len(values) == width
-    except (binascii.Error, ValueError, KeyError, TypeError):
+        ok = data["q"] == qid and (width is None or len(values) == width)
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
         ok = False
     if not ok:
-        raise InvalidInput(
-            "the page token does not belong to this listing",
-            "pass the next_token of the previous page of the same query, or drop it to start over",
-        )
+        raise _bad_token()
     return list(values)
 
 
@@ -98,30 +102,73 @@ def _after(components: list[tuple[Expr, bool, bool]], values: list[Any]) -> Any:
     return cond
 
 
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """One part of a listing: a statement and the keys it is ordered by (the last key must
+    make rows unique). A listing of several phases returns all of the first, then all of
+    the second...; e.g. versions that have a metric, by that metric, then those lacking it."""
+
+    stmt: AnySelect
+    keys: Sequence[SortKey]
+
+
+def _run_phase(
+    conn: Connection, phase: Phase, n: int, after: list[Any] | None
+) -> list[tuple[AnyRow, list[Any]]]:
+    components = _expand(phase.keys)
+    labels = [f"_k{i}" for i in range(len(components))]
+    stmt = phase.stmt.add_columns(
+        *(expr.label(label) for (expr, _, _), label in zip(components, labels, strict=True))
+    )
+    if after is not None:
+        stmt = stmt.where(_after(components, after))
+    order = [expr.desc() if desc else expr.asc() for expr, desc, _ in components]
+    rows = conn.execute(stmt.order_by(*order).limit(n)).all()
+    return [(row, [row._mapping[label] for label in labels]) for row in rows]
+
+
 def fetch_page(
     conn: Connection,
-    stmt: AnySelect,
-    keys: Sequence[SortKey],
+    stmt: AnySelect | Sequence[Phase],
+    keys: Sequence[SortKey] = (),
     *,
     limit: int,
     page_token: str | None,
     qid: str,
     convert: Callable[[AnyRow], T],
 ) -> Page[T]:
-    """Run ``stmt`` ordered by ``keys`` (the last must make rows unique), one page of it."""
+    """One page of ``stmt`` ordered by ``keys`` (the last must make rows unique), or of a
+    sequence of phases. The token holds the phase and the last row's sort key."""
     if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit {limit!r} is out of range", f"use 1 to {MAX_LIMIT}")
-    components = _expand(keys)
-    width = len(components)
-    stmt = stmt.add_columns(*(expr.label(f"_k{i}") for i, (expr, _, _) in enumerate(components)))
+    phases = [Phase(stmt, keys)] if isinstance(stmt, sa.Select) else list(stmt)
+    start, after = 0, None
     if page_token:
-        stmt = stmt.where(_after(components, _decode(page_token, qid, width)))
-    order = [expr.desc() if desc else expr.asc() for expr, desc, _ in components]
-    rows = conn.execute(stmt.order_by(*order).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+        start, after = _decode_position(page_token, qid, phases)
+    found: list[tuple[int, AnyRow, list[Any]]] = []
+    for index in range(start, len(phases)):
+        # One row more than needed tells whether another page follows.
+        rows = _run_phase(
+            conn, phases[index], limit + 1 - len(found), after if index == start else None
+        )
+        found.extend((index, row, values) for row, values in rows)
+        if len(found) > limit:
+            break
     token = None
-    if more and rows:
-        last = rows[-1]
-        token = _encode([last._mapping[f"_k{i}"] for i in range(width)], qid)
-    return Page[T](items=[convert(r) for r in rows], next_token=token)
+    if len(found) > limit:
+        index, _, values = found[limit - 1]
+        token = _encode([index, *values] if len(phases) > 1 else values, qid)
+    return Page[T](items=[convert(row) for _, row, _ in found[:limit]], next_token=token)
+
+
+def _decode_position(token: str, qid: str, phases: list[Phase]) -> tuple[int, list[Any]]:
+    if len(phases) == 1:
+        return 0, _decode(token, qid, len(_expand(phases[0].keys)))
+    values = _decode(token, qid, None)
+    index = values[0] if values else None
+    if not isinstance(index, int) or not 0 <= index < len(phases):
+        raise _bad_token()
+    rest = values[1:]
+    if len(rest) != len(_expand(phases[index].keys)):
+        raise _bad_token()
+    return index, rest

@@ -184,21 +184,32 @@ class VersionParamRow(Base):
 
 
 class VersionMetricRow(Base):
+    """``model_id`` repeats the version's model (migration 0002) so that "order by
+    metrics.auc desc" reads an index in order, across models or within one."""
+
     __tablename__ = "version_metrics"
-    __table_args__ = (sa.Index(None, "key", "value"),)
+    __table_args__ = (
+        sa.Index(None, "key", "value", "version_id"),
+        sa.Index(None, "model_id", "key", "value", "version_id"),
+    )
 
     version_id: Mapped[int] = _version_fk()
     key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     value: Mapped[float] = mapped_column(sa.Double)
+    model_id: Mapped[int | None] = mapped_column(sa.Integer)
 
 
 class VersionTagRow(Base):
     __tablename__ = "version_tags"
-    __table_args__ = (sa.Index(None, "key", "value"),)
+    __table_args__ = (
+        sa.Index(None, "key", "value", "version_id"),
+        sa.Index(None, "model_id", "key", "value", "version_id"),
+    )
 
     version_id: Mapped[int] = _version_fk()
     key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     value: Mapped[str] = mapped_column(sa.Text)
+    model_id: Mapped[int | None] = mapped_column(sa.Integer)
 
 
 class VersionParentRow(Base):

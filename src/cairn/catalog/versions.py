@@ -165,7 +165,9 @@ class VersionOps(ModelOps):
                     "meta": meta,
                 },
             ).scalar_one()
-            self._insert_search_rows(conn, version_id, clean_params, clean_metrics, clean_tags)
+            self._insert_search_rows(
+                conn, version_id, model_id, clean_params, clean_metrics, clean_tags
+            )
             if parent_keys:
                 conn.execute(
                     PARENTS.insert(),
@@ -238,6 +240,7 @@ class VersionOps(ModelOps):
     def _insert_search_rows(
         conn: Connection,
         version_id: int,
+        model_id: int,
         params: dict[str, Any],
         metrics: dict[str, float],
         tags: dict[str, str],
@@ -258,13 +261,21 @@ class VersionOps(ModelOps):
         if metrics:
             conn.execute(
                 METRICS.insert(),
-                [{"version_id": version_id, "key": k, "value": v} for k, v in metrics.items()],
+                [
+                    {"version_id": version_id, "model_id": model_id, "key": k, "value": v}
+                    for k, v in metrics.items()
+                ],
             )
         if tags:
             conn.execute(
                 TAGS.insert(),
                 [
-                    {"version_id": version_id, "key": k, "value": v[:SEARCH_TEXT_LIMIT]}
+                    {
+                        "version_id": version_id,
+                        "model_id": model_id,
+                        "key": k,
+                        "value": v[:SEARCH_TEXT_LIMIT],
+                    }
                     for k, v in tags.items()
                 ],
             )
@@ -366,7 +377,7 @@ class VersionOps(ModelOps):
                 before["tags"], after["tags"] = current.tags, merged
                 values["tags"] = merged
                 conn.execute(sa.delete(TAGS).where(TAGS.c.version_id == row.id))
-                self._insert_search_rows(conn, row.id, {}, {}, merged)
+                self._insert_search_rows(conn, row.id, row.model_id, {}, {}, merged)
             action = "version.update"
             if status is not None and status != current.status:
                 self._change_status(conn, current, status, row.model_id)

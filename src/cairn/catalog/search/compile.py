@@ -31,7 +31,7 @@ from cairn.catalog.schema import (
 from cairn.catalog.search.lexer import filter_error
 from cairn.catalog.search.parser import And, Compare, Field, Node, Not, Or, Value, parse
 
-__all__ = ["MODEL_FIELDS", "VERSION_FIELDS", "model_filter", "version_filter"]
+__all__ = ["MODEL_FIELDS", "VERSION_FIELDS", "model_filter", "single_model", "version_filter"]
 
 Cond = ColumnElement[bool]
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -332,6 +332,23 @@ def _build(ctx: _Ctx, node: Node, leaf: Callable[[_Ctx, Compare], Cond]) -> Cond
     if isinstance(node, Not):
         return sa.not_(_build(ctx, node.item, leaf))
     return leaf(ctx, node)
+
+
+def single_model(source: str) -> str | None:
+    """The model a version filter is limited to (``model = "x" and ...``), if any: listings
+    then use the per-model indexes."""
+    node = parse(source)
+    items = node.items if isinstance(node, And) else (node,)
+    for item in items:
+        if (
+            isinstance(item, Compare)
+            and item.field.name in ("model", "name")
+            and item.field.key is None
+            and item.op == "="
+            and not item.negated
+        ):
+            return _as_text(_Ctx(source), item.field)(item.values[0])
+    return None
 
 
 def version_filter(source: str) -> Cond:

@@ -106,3 +106,34 @@ def test_an_older_schema_is_upgraded_on_open(catalog_url: str) -> None:
     assert log(catalog, "fraud", 1) == [1]
     assert catalog.verify_audit().ok
     catalog.close()
+
+
+def test_upgrading_a_filled_0001_catalog_keeps_and_backfills_rows(catalog_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    catalog = Catalog(catalog_url)
+    for auc in (0.7, 0.9, 0.8):
+        log(catalog, "fraud", 1, metrics={"auc": auc}, tags={"team": "risk"})
+    log(catalog, "churn", 1, metrics={"auc": 0.95})
+    catalog.close()
+    engine = sa.create_engine(normalize_url(catalog_url))
+    with engine.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", script_location())
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0001")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("version_metrics")}
+        assert "model_id" not in columns
+    catalog = Catalog(catalog_url)  # 0001 -> 0002 on open
+    with catalog.engine.connect() as conn:
+        missing = conn.execute(
+            sa.text("SELECT count(*) FROM version_metrics WHERE model_id IS NULL")
+        ).scalar()
+        assert missing == 0
+    best = catalog.list_versions("fraud", order_by="metrics.auc desc").items
+    assert [v.metrics["auc"] for v in best] == [0.9, 0.8, 0.7]
+    assert catalog.verify_audit().ok
+    catalog.close()
+    engine.dispose()

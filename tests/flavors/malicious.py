@@ -43,4 +43,4 @@ def in_zip(payload: bytes) -> bytes:
 
 
 def gzipped(payload: bytes) -> bytes:
-    return gzip.compress(payload)
+    return gzip.compress(payload, mtime=0)

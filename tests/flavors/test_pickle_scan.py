@@ -45,6 +45,7 @@ def test_os_system_is_denied_in_every_protocol(protocol: int) -> None:
         (malicious.VIA_DUNDER_IMPORT, "builtins.__import__"),
         (malicious.VIA_MEMO_STACK_GLOBAL, "posix.system"),
     ],
+    ids=["importlib", "getattr", "import-module", "eval", "dunder-import", "memo-stack-global"],
 )
 @pytest.mark.usefixtures("never_unpickle")
 def test_indirection_is_denied(payload: bytes, culprit: str) -> None:
@@ -61,7 +62,7 @@ def test_computed_global_names_are_refused() -> None:
     assert report.error is not None and "computed" in report.error
 
 
-@pytest.mark.parametrize("wrap", [malicious.in_zip, malicious.gzipped])
+@pytest.mark.parametrize("wrap", [malicious.in_zip, malicious.gzipped], ids=["zip", "gzip"])
 @pytest.mark.usefixtures("never_unpickle")
 def test_containers_are_opened(wrap: Any) -> None:
     report = scan_bytes(wrap(malicious.direct_os_system()))

@@ -86,6 +86,7 @@ def test_unknown_objects_are_pickled_only_with_unsafe(dest: Path) -> None:
         malicious.VIA_DUNDER_IMPORT,
         malicious.gzipped(malicious.direct_os_system()),
     ],
+    ids=["os-system", "importlib", "eval", "dunder-import", "gzipped"],
 )
 def test_malicious_file_is_refused_at_log_time(
     tmp_path: Path, payload: bytes, spy_unpickling: list[str]

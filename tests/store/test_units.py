@@ -52,6 +52,9 @@ def test_manifest_checks() -> None:
         decode_manifest(json.dumps({**good, "format": "cairn.manifest/9"}).encode())
     with pytest.raises(CorruptData, match="not JSON"):
         decode_manifest(b"\xff")
+    clash = encode_manifest([entry("a/b", b"x"), entry("a/b/c/d", b"y")])
+    with pytest.raises(CorruptData, match="'a/b' as a file and a folder"):
+        decode_manifest(clash)
 
 
 def test_modes_are_normalised() -> None:

@@ -15,6 +15,7 @@ import blake3
 from cairn.digest import PREFIX
 from cairn.errors import AlreadyExists, CorruptData
 from cairn.store.backends.base import Backend
+from cairn.store.backends.local import fsync_dir, write_fully
 from cairn.store.index import ChunkLocation
 from cairn.store.manifest import FileEntry, Snapshot
 from cairn.store.pipeline import Background
@@ -30,14 +31,6 @@ def _file_mismatch(entry: FileEntry, digest: str) -> CorruptData:
         f"file {entry.path} assembles to {digest}, not {entry.digest}",
         "run cairn fsck; the manifest or a chunk is damaged",
     )
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _check_destination(dest: Path) -> None:
@@ -82,28 +75,17 @@ def write_checkout(
             _write_file(temp / entry.path, entry, spans, io_thread, progress, name_bad_chunk)
         io_thread.drain()
         for folder in sorted({(temp / e.path).parent for e in snapshot.files}, reverse=True):
-            _fsync_dir(folder)
+            fsync_dir(folder)
         if dest.exists():
             dest.rmdir()
         temp.rename(dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
     except BaseException:
         io_thread.close()
         shutil.rmtree(temp, ignore_errors=True)
         raise
     finally:
         io_thread.close()
-
-
-def _write_all(fd: int, parts: list[memoryview]) -> None:
-    start = 0
-    while start < len(parts):
-        written = os.writev(fd, parts[start : start + 1024])
-        while start < len(parts) and written >= len(parts[start]):
-            written -= len(parts[start])
-            start += 1
-        if written:
-            parts[start] = parts[start][written:]
 
 
 def _close_durably(fd: int, target: Path, mode: int) -> None:
@@ -132,7 +114,7 @@ def _write_file(
             data, count = next(spans)
             remaining -= count
             whole.update(data)
-            queued = io_thread.submit(_write_all, fd, [data])
+            queued = io_thread.submit(write_fully, fd, [data])
             io_thread.wait_for(queued - 2)
             if progress is not None:
                 progress(len(data))

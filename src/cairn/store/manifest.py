@@ -103,6 +103,13 @@ def decode_manifest(data: bytes, expected: str | None = None) -> Snapshot:
     paths = [entry.path for entry in files]
     if paths != sorted(set(paths)):
         raise CorruptData(f"manifest {digest} lists files out of order or twice")
+    folders: set[str] = set()
+    for path in paths:
+        parts = path.split("/")[:-1]
+        folders.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    clash = folders & set(paths)
+    if clash:
+        raise CorruptData(f"manifest {digest} uses {sorted(clash)[0]!r} as a file and a folder")
     return Snapshot(digest, files)
 
 

@@ -15,7 +15,7 @@ from typing import BinaryIO
 from cairn.errors import LockTimeout, StoreError
 from cairn.store.backends.base import ObjectInfo, check_key
 
-__all__ = ["LocalBackend", "fsync_dir"]
+__all__ = ["LocalBackend", "fsync_dir", "write_fully"]
 
 _IOV_MAX = 1024
 TMP_DIR = "tmp"
@@ -29,6 +29,19 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_fully(fd: int, parts: Sequence[bytes | bytearray | memoryview]) -> None:
+    """Write every byte of ``parts`` to ``fd`` with as few gathered writes as it takes."""
+    pending = [memoryview(part).cast("B") for part in parts if len(part)]
+    start = 0
+    while start < len(pending):
+        written = os.writev(fd, pending[start : start + _IOV_MAX])
+        while start < len(pending) and written >= len(pending[start]):
+            written -= len(pending[start])
+            start += 1
+        if written:
+            pending[start] = pending[start][written:]
 
 
 def write_failed(error: OSError, what: str) -> StoreError:
@@ -55,17 +68,8 @@ class _LocalBlob:
 
     def write_many(self, parts: Sequence[bytes | bytearray | memoryview]) -> None:
         assert self._file is not None, "write after commit or abort"
-        fd = self._file.fileno()
-        pending = [memoryview(part).cast("B") for part in parts if len(part)]
-        start = 0
         try:
-            while start < len(pending):
-                written = os.writev(fd, pending[start : start + _IOV_MAX])
-                while start < len(pending) and written >= len(pending[start]):
-                    written -= len(pending[start])
-                    start += 1
-                if written:
-                    pending[start] = pending[start][written:]
+            write_fully(self._file.fileno(), parts)
         except OSError as error:
             self.abort()
             raise write_failed(error, f"a pack in {self._backend.root}") from error

@@ -53,7 +53,7 @@ class PollingWatcher:
         self, registry: Any, slots: Iterable[Slot], executor: Executor, interval: float
     ) -> None:
         self.registry = registry
-        self.slots = [s for s in slots if s.follows]
+        self.slots = list(slots)
         self.executor = executor
         self.interval = interval
 
@@ -61,7 +61,8 @@ class PollingWatcher:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self.interval)
-            for slot in self.slots:
+            # followed refs, and pinned ones whose first load could not even resolve them
+            for slot in [s for s in self.slots if s.follows or s.target is None]:
                 try:
                     number = await loop.run_in_executor(
                         self.executor, _current_number, self.registry, slot
@@ -164,9 +165,11 @@ class Swapper:
         loop = asyncio.get_running_loop()
         try:
             number = await loop.run_in_executor(self.executor, _current_number, self.registry, slot)
-        except CairnError as exc:
-            slot.reason = exc.message
-            log.error("cairn: cannot resolve %s: %s", slot.ref, exc)
+        except Exception as exc:  # e.g. a remote registry that is down: the watcher retries
+            slot.reason = (
+                exc.message if isinstance(exc, CairnError) else f"{type(exc).__name__}: {exc}"
+            )
+            log.error("cairn: cannot resolve %s: %s (retrying)", slot.ref, exc)
             return
         if number is None:
             slot.reason = f"{slot.ref} does not exist"

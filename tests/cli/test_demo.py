@@ -72,7 +72,7 @@ def test_demo_serves_the_registry_and_the_web_ui(tmp_path: Path) -> None:
                 break
             except httpx.TransportError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    out, err = proc.communicate(timeout=5)
+                    _, err = proc.communicate(timeout=5)
                     pytest.fail(f"demo server did not come up: {err[-2000:]}")
                 time.sleep(0.3)
         assert [m["name"] for m in models.json()["items"]] == ["breast-cancer"]

@@ -50,8 +50,41 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _site_fingerprint() -> tuple[tuple[str, int], ...]:
+    """When an import path entry changes (a package installed or removed), so does this."""
+    stamps = []
+    for entry in sys.path:
+        if entry.endswith(("site-packages", "dist-packages")):  # where distributions live
+            try:
+                stamps.append((entry, Path(entry).stat().st_mtime_ns))
+            except OSError:
+                continue
+    return tuple(stamps)
+
+
+_site_seen: tuple[tuple[str, int], ...] | None = None
+
+
+def _fresh_caches() -> None:
+    """Drop what was read of installed packages if the import paths changed since."""
+    global _site_seen
+    now = _site_fingerprint()
+    if now != _site_seen:
+        _site_seen = now
+        _installed_versions.cache_clear()
+        installed_version.cache_clear()
+        _dependency_closure.cache_clear()
+
+
 def installed_versions() -> dict[str, str]:
-    """Every installed distribution: canonical name -> version."""
+    """Every installed distribution: canonical name -> version (read once per install state:
+    parsing every distribution's metadata costs ~0.3 s, and logging a model must be fast)."""
+    _fresh_caches()
+    return dict(_installed_versions())
+
+
+@lru_cache(maxsize=1)
+def _installed_versions() -> dict[str, str]:
     found: dict[str, str] = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
@@ -79,9 +112,14 @@ def _requires(name: str) -> list[str]:
 def dependency_closure(names: Iterable[str]) -> dict[str, str]:
     """The installed dependencies of ``names`` (transitively, without them), evaluating each
     requirement's environment marker here, extras excluded: canonical name -> version."""
+    _fresh_caches()
+    return dict(_dependency_closure(frozenset(canonical(n) for n in names)))
+
+
+@lru_cache(maxsize=64)
+def _dependency_closure(roots: frozenset[str]) -> dict[str, str]:
     from packaging.requirements import InvalidRequirement, Requirement
 
-    roots = {canonical(n) for n in names}
     seen: dict[str, str] = {}
     todo = list(roots)
     while todo:
@@ -104,6 +142,7 @@ def dependency_closure(names: Iterable[str]) -> dict[str, str]:
 
 def pin_requirements(names: Iterable[str]) -> list[str]:
     """``name==version`` for each installed distribution in ``names`` (unpinned if missing)."""
+    _fresh_caches()
     pins = []
     for name in dict.fromkeys(names):
         version = installed_version(name)
@@ -111,6 +150,13 @@ def pin_requirements(names: Iterable[str]) -> list[str]:
     return pins
 
 
+@lru_cache(maxsize=1)
+def _libc() -> str | None:
+    libc_name, libc_version = platform.libc_ver()
+    return f"{libc_name} {libc_version}".strip() or None
+
+
+@lru_cache(maxsize=1)
 def _cpu() -> dict[str, Any]:
     info: dict[str, Any] = {"count": os.cpu_count(), "model": platform.processor() or None}
     cpuinfo = Path("/proc/cpuinfo")
@@ -148,7 +194,6 @@ def _gpu() -> dict[str, Any] | None:
 
 def capture_environment(requirements: Sequence[str] = ()) -> dict[str, Any]:
     """The running environment, with ``requirements`` (distribution names) pinned."""
-    libc_name, libc_version = platform.libc_ver()
     return {
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
@@ -156,9 +201,9 @@ def capture_environment(requirements: Sequence[str] = ()) -> dict[str, Any]:
             "system": platform.system(),
             "release": platform.release(),
             "machine": platform.machine(),
-            "libc": f"{libc_name} {libc_version}".strip() or None,
+            "libc": _libc(),
         },
-        "cpu": _cpu(),
+        "cpu": dict(_cpu()),
         "gpu": _gpu(),
         "packages": installed_versions(),
         "requirements": pin_requirements(requirements),

@@ -200,3 +200,26 @@ def test_another_store_object_recovers_after_gc_moves_chunks(tmp_path: Path) -> 
         assert first.gc([small.digest], grace=0).packs_rewritten
         second.checkout(small.digest, tmp_path / "out")
         assert files_of(tmp_path / "out") == files_of(tmp_path / "both")
+
+
+def test_gc_keeps_a_live_chunk_the_index_has_lost(tmp_path: Path) -> None:
+    """Two writers stored the same chunks in two packs; one pack then vanished. The index
+    cache no longer places those chunks anywhere, yet gc must keep the other copy."""
+    url = "memory://gc-lost-index"
+    write_random(tmp_path / "m" / "w.bin", 300_000)
+    write_random(tmp_path / "more" / "extra.bin", 1000, seed=5)
+    with open_store(url) as second:
+        with open_store(url) as first:
+            snapshot = first.put_tree(tmp_path / "m")
+        second.put_tree([tmp_path / "m" / "w.bin", tmp_path / "more" / "extra.bin"])
+    with open_store(url) as third:
+        assert len(pack_keys(third)) == 2  # the second writer's index did not know the first pack
+        chunk = next(iter(snapshot.chunk_ids()))
+        chosen = third.locate([chunk])[chunk].pack
+        third.backend.delete(f"{PACK_PREFIX}{chosen}.pack")
+        third.refresh_index()
+        assert third.index.locate([chunk]) == {}
+        report = third.gc([snapshot.digest], grace=0)
+        assert report.packs_deleted == ()
+        third.checkout(snapshot.digest, tmp_path / "out")
+    assert files_of(tmp_path / "out") == files_of(tmp_path / "m")

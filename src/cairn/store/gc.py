@@ -103,8 +103,11 @@ def collect_garbage(store: Store, keep: set[str], grace: float, dry_run: bool) -
                 kept += 1  # fsck reports it; never delete what cannot be read
                 continue
             located = store.index.locate([e.chunk_id for e in entries if e.chunk_id in live])
-            alive = [
-                e for e in entries if e.chunk_id in located and located[e.chunk_id].pack == name
+            alive = [  # a live chunk counts here unless the index places it in another pack
+                e
+                for e in entries
+                if e.chunk_id in live
+                and (e.chunk_id not in located or located[e.chunk_id].pack == name)
             ]
             alive_bytes = sum(e.length for e in alive)
             if not alive:

@@ -14,17 +14,25 @@ __version__ = "0.1.0"
 __all__ = [
     "CairnError",
     "Registry",
+    "RemoteRegistry",
     "__version__",
+    "load_model",
+    "log_model",
     "open",
 ]
 
 if TYPE_CHECKING:
     from cairn.errors import CairnError
-    from cairn.registry import Registry
+    from cairn.registry import Registry, load_model, log_model
+    from cairn.registry import open_registry as open
+    from cairn.remote import RemoteRegistry
 
 _LAZY = {
     "Registry": ("cairn.registry", "Registry"),
     "open": ("cairn.registry", "open_registry"),
+    "log_model": ("cairn.registry", "log_model"),
+    "load_model": ("cairn.registry", "load_model"),
+    "RemoteRegistry": ("cairn.remote", "RemoteRegistry"),
     "CairnError": ("cairn.errors", "CairnError"),
 }
 

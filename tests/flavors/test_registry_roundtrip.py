@@ -167,3 +167,22 @@ def test_cli_predict_through_the_onnx_export(
         )
         assert code == 0, out
         assert json.loads(out)["predictions"] == model.predict(X.to_numpy()[:6]).tolist()
+
+
+def test_default_registry_functions_log_and_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cairn.log_model`` / ``cairn.load_model`` use CAIRN_REGISTRY like the CLI."""
+    pytest.importorskip("sklearn")
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    import cairn
+
+    monkeypatch.setenv("CAIRN_REGISTRY", str(tmp_path / "default"))
+    x, y = load_iris(return_X_y=True)
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(x, y)
+    v = cairn.log_model(tree, name="iris-tree", input_example=x[:3])
+    assert v.ref == "iris-tree/1" and v.flavor == "sklearn"
+    predictor = cairn.load_model("iris-tree/latest")
+    assert list(predictor.predict(x[:20])) == list(tree.predict(x[:20]))

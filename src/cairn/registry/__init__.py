@@ -2,7 +2,7 @@
 
 from cairn.catalog import ANY
 from cairn.registry.maintenance import RegistryCheck
-from cairn.registry.opening import open_registry
+from cairn.registry.opening import load_model, log_model, open_registry
 from cairn.registry.registry import Registry
 
-__all__ = ["ANY", "Registry", "RegistryCheck", "open_registry"]
+__all__ = ["ANY", "Registry", "RegistryCheck", "load_model", "log_model", "open_registry"]

@@ -59,13 +59,24 @@ class ModelIOMixin(VersionsMixin):
             )
 
     def load_model(
-        self, ref: str, *, strict: bool = False, trusted: Sequence[str] = ()
+        self,
+        ref: str,
+        *,
+        strict: bool = False,
+        trusted: Sequence[str] = (),
+        use_onnx: bool = False,
     ) -> Predictor:
-        """A predictor for the version ``ref`` names, from verified bytes."""
+        """A predictor for the version ``ref`` names, from verified bytes.
+
+        ``use_onnx`` loads a scikit-learn version's ONNX export instead (logged with
+        ``onnx=True``): a much faster cold start, float32 arithmetic.
+        """
         from cairn.flavors import load_predictor
 
         v = self.resolve(ref)
-        return load_predictor(self.checkout_cached(v), v.meta, strict=strict, trusted=trusted)
+        return load_predictor(
+            self.checkout_cached(v), v.meta, strict=strict, trusted=trusted, use_onnx=use_onnx
+        )
 
     def checkout_cached(self, v: VersionRecord) -> Path:
         """A verified checkout of ``v`` in the local cache (content-addressed, reused)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cairn import settings as settings_module
 from cairn.catalog import Catalog
@@ -12,9 +12,11 @@ from cairn.registry.registry import Registry
 from cairn.store import open_store
 
 if TYPE_CHECKING:
+    from cairn.catalog.records import VersionRecord
+    from cairn.flavors import Predictor
     from cairn.remote import RemoteRegistry
 
-__all__ = ["open_registry"]
+__all__ = ["load_model", "log_model", "open_registry"]
 
 
 def _is_database_url(uri: str) -> bool:
@@ -60,3 +62,15 @@ def open_registry(
         home=home,
         settings=settings,
     )
+
+
+def log_model(obj: Any, *, name: str, **options: Any) -> VersionRecord:
+    """``Registry.log_model`` on the default registry (``CAIRN_REGISTRY`` or ``~/.cairn``)."""
+    with open_registry() as reg:
+        return reg.log_model(obj, name=name, **options)
+
+
+def load_model(ref: str, **options: Any) -> Predictor:
+    """``Registry.load_model`` on the default registry (``CAIRN_REGISTRY`` or ``~/.cairn``)."""
+    with open_registry() as reg:
+        return reg.load_model(ref, **options)

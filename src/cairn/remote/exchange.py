@@ -79,12 +79,20 @@ class ExchangeMixin(RemoteBase):
         return root
 
     def load_model(
-        self, ref: str, *, strict: bool = False, trusted: Sequence[str] = ()
+        self,
+        ref: str,
+        *,
+        strict: bool = False,
+        trusted: Sequence[str] = (),
+        use_onnx: bool = False,
     ) -> Predictor:
+        """A predictor for ``ref``: its files come through the local chunk cache, verified."""
         from cairn.flavors import load_predictor
 
         v = self.resolve(ref)
-        return load_predictor(self.checkout_cached(v), v.meta, strict=strict, trusted=trusted)
+        return load_predictor(
+            self.checkout_cached(v), v.meta, strict=strict, trusted=trusted, use_onnx=use_onnx
+        )
 
     def read_file(self, ref: str, path: str, start: int = 0, end: int | None = None) -> bytes:
         """Bytes ``[start, end)`` of one file of a version (a ranged read; nothing cached)."""

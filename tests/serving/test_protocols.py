@@ -235,3 +235,38 @@ def test_status_endpoint(client: httpx.Client) -> None:
     assert status["ready"] is True
     (slot,) = status["slots"]
     assert slot["ref"] == "iris@production" and slot["serving_version"] == 1
+
+
+def test_odd_bodies_are_client_errors_never_500(client: httpx.Client) -> None:
+    one = {"name": "x", "shape": [1], "datatype": "FP64", "data": [1.0]}
+    odd: list[tuple[str, Any]] = [
+        ("/predict", [{}]),
+        ("/predict", [{"sepal_length": None}]),
+        ("/predict", [{"sepal_length": [1, 2], "count": {"a": 1}}]),
+        ("/predict", {"records": "nope"}),
+        ("/invocations", {"instances": [1, 2, 3]}),
+        ("/invocations", {"instances": "text"}),
+        ("/invocations", {"inputs": {"sepal_length": [1, 2], "count": [1]}}),
+        ("/invocations", {"dataframe_split": {"columns": ["a"], "data": [[1, 2]]}}),
+        ("/invocations", {"dataframe_split": {"columns": [1], "data": [[1]]}}),
+        ("/invocations", {"dataframe_records": [1, 2]}),
+        ("/invocations", [1, 2]),
+        ("/v2/models/iris/infer", {"inputs": [one, one]}),
+        ("/v2/models/iris/infer", {"inputs": [{**one, "shape": [-1]}]}),
+        ("/v2/models/iris/infer", {"inputs": [{**one, "data": [[[["deep"]]]]}]}),
+        ("/v2/models/iris/infer", {"inputs": [{**one, "datatype": "BYTES", "data": [b"x".hex()]}]}),
+        ("/v2/models/iris/infer", {"inputs": [one], "outputs": "all"}),
+        ("/v2/models/iris/infer", {"id": 5, "inputs": [one]}),
+        ("/v2/models/iris/infer", []),
+        ("/feedback", {"request_id": 1}),
+    ]
+    for path, body in odd:
+        r = client.post(path, json=body)
+        assert 400 <= r.status_code < 500, (path, body, r.status_code, r.text)
+        assert r.headers["content-type"].startswith("application/json")
+    r = client.post(
+        "/v2/models/iris/infer", content=b"{}", headers={"inference-header-content-length": "x"}
+    )
+    assert r.status_code == 400
+    r = client.post("/invocations", content=b"a,b\n1", headers={"content-type": "text/csv"})
+    assert 400 <= r.status_code < 500

@@ -103,7 +103,12 @@ def build_app(config: ServeConfig, registry: Any = None) -> Starlette:
         Route("/cairn/status", status, methods=["GET"]),
         Route("/cairn/shadow", shadow, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("cairn: unexpected error on %s %s", request.method, request.url.path)
+        return json_response({"error": f"internal error: {type(exc).__name__}: {exc}"}, 500)
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: unexpected})
     app.state.service = service
     return app
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cairn.catalog.records import VersionRecord
-from cairn.errors import CairnError
+from cairn.errors import CairnError, SchemaMismatch
 from cairn.serving.fastpath import SplitTable, TabularFastPath, as_records, same_answers
 
 __all__ = ["LoadedVersion", "ModelUnavailable", "load_version"]
@@ -139,10 +139,17 @@ class LoadedVersion:
             matrix = fast.convert(data)
             if matrix is not None:
                 return matrix
-        if isinstance(data, SplitTable):
-            data = data.to_frame()
-        checked = validate(self.signature, data)
-        return checked if fast is None else fast.matrix(checked)
+        try:
+            if isinstance(data, SplitTable):
+                data = data.to_frame()
+            checked = validate(self.signature, data)
+            return checked if fast is None else fast.matrix(checked)
+        except CairnError:
+            raise
+        except Exception as exc:  # whatever the input was, it is the caller's error: 400
+            raise SchemaMismatch(
+                f"the input cannot be read as the model's input: {type(exc).__name__}: {exc}"
+            ) from exc
 
     def predict(self, data: Any) -> Any:
         """Call the model on validated data; any failure of the model itself is a 503."""

@@ -160,11 +160,13 @@ def test_find_by_digest_prefix(catalog: Catalog) -> None:
     log(catalog, "fraud", 1, digest="blake3:" + "ab12" + "0" * 60)
     log(catalog, "fraud", 1, digest="blake3:" + "ab34" + "0" * 60)
     log(catalog, "fraud", 1, digest="blake3:" + "ff" * 32)
+    log(catalog, "fraud", 1, digest="sha256:" + "ff" * 32)  # another algorithm sorts after
     log(catalog, "other", 1, digest="blake3:" + "ab12" + "0" * 60)
     assert [v.number for v in catalog.find_versions("fraud", "ab")] == [1, 2]
     assert [v.number for v in catalog.find_versions("fraud", "blake3:ab3")] == [2]
     assert [v.number for v in catalog.find_versions("fraud", "AB12")] == [1]
     assert [v.number for v in catalog.find_versions("fraud", "ffff")] == [3]
+    assert [v.number for v in catalog.find_versions("fraud", "sha256:ff")] == [4]
     assert catalog.find_versions("fraud", "cd") == []
     with pytest.raises(BadRef):
         catalog.find_versions("fraud", "xyz")

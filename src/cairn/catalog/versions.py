@@ -62,23 +62,19 @@ def _check_digest(digest: str) -> str:
     return digest
 
 
-def _prefix_range(prefix: str) -> tuple[str, str | None]:
-    """Bounds [low, high) of the digests starting with ``prefix`` (index-friendly)."""
-    hex_part = prefix.lower().removeprefix("blake3:")
-    algorithm = "blake3:"
-    if ":" in prefix and not prefix.lower().startswith("blake3:"):
-        algorithm, hex_part = prefix.lower().split(":", 1)
-        algorithm += ":"
-    if not _HEX.fullmatch(hex_part):
+def _prefix_range(prefix: str) -> tuple[str, str]:
+    """Bounds [low, high) of the digests starting with ``prefix`` (``ab12``, ``blake3:ab12``):
+    a range, so the digest index serves it."""
+    algorithm, colon, hex_part = prefix.lower().rpartition(":")
+    algorithm = (algorithm or "blake3") + ":"
+    if not _HEX.fullmatch(hex_part) or (colon and not _DIGEST.fullmatch(algorithm + "0" * 8)):
         raise BadRef(f"{prefix!r} is not a digest prefix", "give hex digits of the artifact digest")
-    low = algorithm + hex_part
     stripped = hex_part.rstrip("f")
-    if not stripped:
-        return low, None if algorithm == "blake3:" else algorithm[:-1] + ";"
-    high = (
-        algorithm + stripped[:-1] + "0123456789abcdef"["0123456789abcdef".index(stripped[-1]) + 1]
-    )
-    return low, high
+    if not stripped:  # ab.. all f: everything up to the end of this algorithm's ids
+        return algorithm + hex_part, algorithm[:-1] + ";"  # ';' sorts right after ':'
+    digits = "0123456789abcdef"
+    bumped = stripped[:-1] + digits[digits.index(stripped[-1]) + 1]
+    return algorithm + hex_part, algorithm + bumped
 
 
 _INSERT_VERSION = sa.insert(VERSIONS).returning(VERSIONS.c.id)
@@ -309,9 +305,7 @@ class VersionOps(ModelOps):
         """Versions of ``model`` whose artifact digest starts with ``digest_prefix`` (hex,
         with or without ``blake3:``), oldest first."""
         low, high = _prefix_range(digest_prefix)
-        cond = VERSIONS.c.digest >= low
-        if high is not None:
-            cond = sa.and_(cond, VERSIONS.c.digest < high)
+        cond = sa.and_(VERSIONS.c.digest >= low, VERSIONS.c.digest < high)
         with self._read() as conn:
             model_id = self._model_id(conn, model)
             rows = conn.execute(

@@ -80,6 +80,7 @@ def server(
         access_log=False,
         log_config=None,
         timeout_keep_alive=30,
+        timeout_graceful_shutdown=5,
     )
 
 

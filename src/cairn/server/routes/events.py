@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -11,8 +12,9 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from cairn.catalog.records import AuditReport, Event
+from cairn.errors import CairnError
 from cairn.governance.webhooks import event_model
-from cairn.server.auth import Context, Ctx
+from cairn.server.auth import Context, Ctx, principal_of
 from cairn.server.responses import as_json, as_json_list
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
@@ -20,6 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 Filter = Annotated[str | None, Query(max_length=200)]
 _KEEPALIVE_SECONDS = 15.0
 _POLL_SECONDS = 0.2
+_RECHECK_SECONDS = 5.0
 
 
 def _visible(ctx: Context, events: list[Event]) -> list[Event]:
@@ -85,8 +88,15 @@ async def stream_events(
     async def frames() -> AsyncIterator[bytes]:
         cursor = start
         idle = 0.0
+        checked = time.monotonic()
         yield f"retry: 1000\n: following events after {cursor}\n\n".encode()
         while not await request.is_disconnected():
+            if time.monotonic() - checked > _RECHECK_SECONDS:
+                checked = time.monotonic()
+                try:  # a token revoked or expired while the stream is open ends it
+                    await run_in_threadpool(principal_of, request)
+                except CairnError:
+                    return
             batch = await run_in_threadpool(
                 ctx.state.registry.catalog.events,
                 after=cursor,

@@ -112,3 +112,17 @@ def test_health_and_openapi(api: Api) -> None:
     assert api.client.get("/readyz").json()["status"] == "ready"
     spec = api.client.get("/openapi.json").json()
     assert "/api/v1/models/{model}/versions" in spec["paths"]
+
+
+def test_an_unexpected_failure_is_a_json_500_without_a_trace(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret internals at /srv/cairn/catalog.db")
+
+    monkeypatch.setattr(api.registry.catalog, "get_model", broken)
+    answer = api.client.get("/api/v1/models/m", headers=api.as_(api.admin_token))
+    assert answer.status_code == 500
+    body = answer.json()
+    assert body["code"] == "error" and "request" in body["message"]
+    assert "secret" not in answer.text and "Traceback" not in answer.text

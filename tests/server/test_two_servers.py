@@ -21,6 +21,7 @@ from cairn.registry import Registry
 from cairn.remote import RemoteRegistry
 
 from .conftest import SECRET, free_port, start_server
+from .test_webhooks import Receiver
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -70,7 +71,7 @@ def test_two_servers_one_catalog_one_bucket(
     assert isinstance(reg, Registry)
     accounts = Accounts(reg.catalog.engine, server_secret(SECRET, tmp_path))
     accounts.create_user("root", "root-password", admin=True)
-    token, _ = accounts.create_token("root")
+    token, _ = accounts.create_token("root", scopes=["read", "write", "admin"])
     reg.close()
 
     servers = [
@@ -81,6 +82,14 @@ def test_two_servers_one_catalog_one_bucket(
         )
         for i in range(2)
     ]
+    hook = Receiver()
+    admin = {"Authorization": f"Bearer {token}"}
+    made = httpx.post(
+        servers[0].url + "/api/v1/webhooks",
+        headers=admin,
+        json={"url": hook.url, "actions": ["version.create"]},
+    )
+    assert made.status_code == 201, made.text
     try:
 
         def client(i: int) -> list[int]:
@@ -110,6 +119,14 @@ def test_two_servers_one_catalog_one_bucket(
             # Bytes written through one server are readable through the other.
             with RemoteRegistry(servers[1].url, token=token, cache=tmp_path / "other") as other:
                 other.get("shared/1", tmp_path / "out")
+        # Both servers run a dispatcher; the lease makes each event go out once.
+        deadline = time.monotonic() + 60
+        while len(hook.delivered()) < 40 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        ids = [h["webhook-id"] for h, _ in hook.delivered()]
+        assert len(ids) == 40 and len(set(ids)) == 40
     finally:
+        hook.close()
         for server in servers:
             server.stop()

@@ -1,13 +1,13 @@
 """Adaptive batching (off by default): merge queued requests into one predict call.
 
-``--batch max_size,max_wait_ms``: a batch runs when ``max_size`` requests are queued, or when
-its deadline comes. The deadline adapts to the load: if the previous batch held a single
-request (light load), the batch runs at the end of the current event-loop turn — taking every
-request that arrived together, adding no wait; if the previous batch held several (requests
-arrive together), it waits up to ``max_wait_ms`` for more. So a lone client pays nothing,
-and under heavy load the framework's per-call overhead is paid once per batch. Each
-request was validated on its own (so errors stay precise); the batch concatenates the validated
-inputs, predicts once, and hands every request its own rows back.
+``--batch max_size,max_wait_ms``: requests to one version queue up; a batch runs when
+``max_size`` requests are queued, or at its deadline, which adapts to the load. Normally the
+batch runs at the end of the event-loop turn in which its first request arrived: it takes
+every request that arrived together and adds no wait. Batches then grow with the load by
+themselves — while one batch predicts, the next requests pile up in the sockets and arrive
+together. Once batches run at least half full, the next one waits up to ``max_wait_ms`` to
+fill. Each request was validated on its own (so errors stay precise); the batch concatenates
+the validated inputs, predicts once, and hands every request its own rows back.
 """
 
 from __future__ import annotations
@@ -75,9 +75,11 @@ class Batcher:
         if len(queue.items) >= self.max_size:
             self._run(loaded, queue, alias)
         elif queue.timer is None:
-            if queue.last_size <= 1:  # light load: take what arrived in this loop turn, now
+            if queue.last_size * 2 < self.max_size:
+                # take what arrived in this loop turn, now: while a batch predicts, the next
+                # requests pile up in the sockets, so batches grow with the load by themselves
                 queue.timer = loop.call_soon(self._run, loaded, queue, alias)
-            else:  # requests are arriving together: wait (bounded) for the batch to fill
+            else:  # batches run (half) full: wait, within the budget, for this one to fill
                 queue.timer = loop.call_later(self.max_wait, self._run, loaded, queue, alias)
         return await future
 

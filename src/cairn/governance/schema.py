@@ -1,7 +1,7 @@
 """The governance tables: users, tokens, roles, webhooks and their delivery log.
 
-They live in the catalog's database but in their own metadata (prefix ``gov_``), created on
-first use by :func:`ensure_tables`, so the catalog's migrations stay the catalog's own.
+They live in the catalog's database with the prefix ``gov_``; the catalog's Alembic history
+creates them (revision 0003), so a registry's tables all come from one migration chain.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import time
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+from cairn.errors import CatalogError
 
 __all__ = [
     "deliveries",
@@ -23,7 +25,6 @@ __all__ = [
 ]
 
 metadata = sa.MetaData()
-_LOCK_KEY = 0x636169726F  # serialises the first creation between servers on PostgreSQL
 
 users = sa.Table(
     "gov_users",
@@ -110,11 +111,11 @@ def now_ms() -> int:
 
 
 def ensure_tables(engine: Engine) -> None:
-    """Create the governance tables if they are missing (idempotent, safe to race)."""
+    """Check the governance tables exist (opening the catalog migrates them into place)."""
     inspector = sa.inspect(engine)
-    if all(inspector.has_table(t.name) for t in metadata.sorted_tables):
-        return
-    with engine.execution_options(cairn_write=True).begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
-        metadata.create_all(conn, checkfirst=True)
+    missing = [t.name for t in metadata.sorted_tables if not inspector.has_table(t.name)]
+    if missing:
+        raise CatalogError(
+            f"the catalog has no {', '.join(missing)} table",
+            "open the registry with this cairn once (cairn init) to upgrade its schema",
+        )

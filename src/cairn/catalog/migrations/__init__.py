@@ -21,7 +21,7 @@ from cairn.errors import CatalogError
 
 __all__ = ["HEAD", "REVISIONS", "current_revision", "ensure_schema", "script_location"]
 
-REVISIONS: tuple[str, ...] = ("0001", "0002")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
 HEAD = REVISIONS[-1]
 _PG_LOCK_KEY = 0x636169726E  # "cairn": serialises concurrent first opens on PostgreSQL
 

@@ -119,3 +119,25 @@ def test_lock_is_exclusive(backend: Backend) -> None:
         assert len(failed) == 1 and "gc" in str(failed[0])
     with backend.lock("gc", timeout=1):
         pass  # released
+
+
+def test_local_reads_share_open_files_safely(tmp_path: Path) -> None:
+    """read_into keeps a few descriptors open; eviction while another thread reads is safe."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    backend = LocalBackend(tmp_path / "objects")
+    blobs = {f"packs/{i}.pack": bytes([i]) * 100_000 for i in range(20)}
+    for key, data in blobs.items():
+        backend.put(key, data)
+
+    def read(index: int) -> bool:
+        key = f"packs/{index % 20}.pack"
+        buffer = bytearray(1000)
+        count = backend.read_into(key, 5000, memoryview(buffer))
+        return count == 1000 and bytes(buffer) == blobs[key][5000:6000]
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(read, range(2000)))
+    with pytest.raises(KeyError):
+        backend.read_into("packs/absent.pack", 0, memoryview(bytearray(1)))
+    backend.close()

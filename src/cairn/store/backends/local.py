@@ -5,8 +5,10 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,6 +54,48 @@ def write_failed(error: OSError, what: str) -> StoreError:
             "free disk space and retry; nothing half-written was kept",
         )
     return StoreError(f"could not write {what}: {error.strerror or error}", "check the folder")
+
+
+class _OpenFiles:
+    """A few read-only descriptors kept open, so consecutive reads of a pack look sequential
+    to the kernel (its read-ahead grows) and cost no open() each."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._guard = threading.Lock()
+        self._open: OrderedDict[Path, list[int]] = OrderedDict()  # path -> [fd, readers]
+
+    @contextmanager
+    def use(self, path: Path, key: str) -> Iterator[int]:
+        with self._guard:
+            entry = self._open.get(path)
+            if entry is None:
+                try:
+                    fd = os.open(path, os.O_RDONLY)
+                except FileNotFoundError:
+                    raise KeyError(key) from None
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
+                entry = self._open[path] = [fd, 0]
+            self._open.move_to_end(path)
+            entry[1] += 1
+            while len(self._open) > self._size:
+                _, oldest = self._open.popitem(last=False)
+                if oldest[1] == 0:
+                    os.close(oldest[0])
+        try:
+            yield entry[0]
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if entry[1] == 0 and self._open.get(path) is not entry:
+                    os.close(entry[0])  # evicted while in use: the last reader closes it
+
+    def close(self) -> None:
+        with self._guard:
+            for fd, readers in self._open.values():
+                if readers == 0:
+                    os.close(fd)
+            self._open.clear()
 
 
 class _LocalBlob:
@@ -101,6 +145,7 @@ class LocalBackend:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.url = self.root.as_uri()
+        self._open_files = _OpenFiles()
 
     def temp_path(self) -> Path:
         folder = self.root / TMP_DIR
@@ -125,11 +170,7 @@ class LocalBackend:
 
     def read_into(self, key: str, start: int, buffer: memoryview) -> int:
         """Read ``len(buffer)`` bytes of ``key`` from ``start`` into ``buffer``; bytes read."""
-        try:
-            fd = os.open(self.path(key), os.O_RDONLY)
-        except FileNotFoundError:
-            raise KeyError(key) from None
-        try:
+        with self._open_files.use(self.path(key), key) as fd:
             done = 0
             while done < len(buffer):
                 count = os.preadv(fd, [buffer[done:]], start + done)
@@ -137,8 +178,6 @@ class LocalBackend:
                     break
                 done += count
             return done
-        finally:
-            os.close(fd)
 
     def size(self, key: str) -> int:
         try:
@@ -238,4 +277,4 @@ class LocalBackend:
                 fcntl.flock(file.fileno(), fcntl.LOCK_UN)
 
     def close(self) -> None:
-        return None
+        self._open_files.close()

@@ -219,8 +219,12 @@ def main() -> None:
             f"""
             import cairn, json
             reg = cairn.open({str(tmp / "registry")!r})
-            reg.log_model(model, name="bench", input_example=X.head(5))
+            v = reg.log_model(model, name="bench", input_example=X.head(5), onnx=True)
             reg.set_alias("bench", "production", 1)
+            from cairn.flavors import load_predictor
+            onnx = load_predictor(reg.checkout_cached(v), v.meta, use_onnx=True)
+            same = (onnx.predict(X) == model.predict(X)).mean()
+            print(f"the ONNX export agrees with scikit-learn on {{same:.1%}} of 1000 rows")
             print(json.dumps(model.predict(X.head(200)).tolist()))
             print(json.dumps(X.head(1).to_dict(orient="split")))
             """
@@ -237,6 +241,7 @@ def main() -> None:
             .splitlines()
         )
         assert json.loads(logged[-2]) == mlflow_answers, "the two models answer differently"
+        print(logged[-3])
         split = json.loads(logged[-1])
         body = json.dumps({"dataframe_split": {"columns": split["columns"], "data": split["data"]}})
         script = tmp / "post.lua"
@@ -260,6 +265,7 @@ def main() -> None:
         for name, extra in (
             ("cairn", []),
             ("cairn --batch 32,2", ["--batch", "32,2"]),
+            ("cairn --onnx", ["--onnx"]),
         ):
             port = free_port()
             cmd = [sys.executable, "-m", "cairn", "--registry", str(tmp / "registry"), "serve",
@@ -279,13 +285,16 @@ def main() -> None:
 
 
 def report(rows: list[dict[str, Any]]) -> None:
-    m, c, b = rows
-    print("\n| | mlflow models serve | cairn serve | ratio | cairn --batch 32,2 |")
-    print("|---|---:|---:|---:|---:|")
+    m, c, b, o = rows
+    print("\n| | mlflow models serve | cairn serve | ratio | cairn --batch 32,2 | cairn --onnx |")
+    print("|---|---:|---:|---:|---:|---:|")
 
     def line(label: str, key: str, fmt: str, better: str) -> None:
         ratio = (m[key] / c[key]) if better == "lower" else (c[key] / m[key])
-        print(f"| {label} | {m[key]:{fmt}} | {c[key]:{fmt}} | {ratio:.1f}x | {b[key]:{fmt}} |")
+        print(
+            f"| {label} | {m[key]:{fmt}} | {c[key]:{fmt}} | {ratio:.1f}x | {b[key]:{fmt}} "
+            f"| {o[key]:{fmt}} |"
+        )
 
     line("ready (s)", "ready_s", ".2f", "lower")
     line("RSS when ready (MiB)", "rss_ready_mib", ".0f", "lower")

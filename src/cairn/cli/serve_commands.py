@@ -84,6 +84,14 @@ def serve(
     poll_interval: Annotated[
         float, typer.Option(help="Seconds between checks of a local registry's aliases.")
     ] = 0.5,
+    onnx: Annotated[
+        bool,
+        typer.Option(
+            "--onnx",
+            help="Serve scikit-learn versions through their ONNX export (onnxruntime): starts "
+            "faster, uses less memory; float32 arithmetic.",
+        ),
+    ] = False,
     graceful_timeout: Annotated[
         int, typer.Option(help="Seconds to finish in-flight requests on SIGTERM.")
     ] = 30,
@@ -108,6 +116,7 @@ def serve(
         "batch": _check_batch(batch),
         "log_dir": str(Path(log_dir).resolve()) if log_dir else None,
         "poll_interval": poll_interval,
+        "onnx": onnx,
     }
     os.environ[CONFIG_ENV] = json.dumps(config)
     fast = {

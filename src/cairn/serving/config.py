@@ -77,6 +77,7 @@ class ServeConfig:
     log_flush_seconds: float = 1.0
     evidence_seconds: float = 60.0
     route_header: str = "x-cairn-route-key"
+    onnx: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -95,6 +96,7 @@ class ServeConfig:
                 "log_flush_seconds": self.log_flush_seconds,
                 "evidence_seconds": self.evidence_seconds,
                 "route_header": self.route_header,
+                "onnx": self.onnx,
             }
         )
 
@@ -118,6 +120,7 @@ class ServeConfig:
             log_flush_seconds=float(raw.get("log_flush_seconds", 1.0)),
             evidence_seconds=float(raw.get("evidence_seconds", 60.0)),
             route_header=str(raw.get("route_header", "x-cairn-route-key")).lower(),
+            onnx=bool(raw.get("onnx", False)),
         )
 
 

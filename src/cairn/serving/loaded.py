@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gc
 import importlib.abc
+import json
 import logging
 import sys
 import time
@@ -71,25 +72,46 @@ def _torch_blocked(active: bool) -> Iterator[None]:
         sys.meta_path.remove(finder)
 
 
-def _load(path: Path, meta: Mapping[str, Any]) -> tuple[PredictFn, Any]:
+def _read_example(path: Path, meta: Mapping[str, Any]) -> Any:
+    """The stored input example; a table stays a :class:`SplitTable` (no pandas import)."""
+    from cairn.flavors import load_input_example
+
+    name = meta.get("input_example")
+    target = path / str(name) if isinstance(name, str) else None
+    if target is not None and target.is_file():
+        doc = json.loads(target.read_text())
+        if doc.get("type") == "dataframe" and "columns" in doc and "data" in doc:
+            return SplitTable(list(doc["columns"]), list(doc["data"]))
+    return load_input_example(path, meta)
+
+
+def _load(path: Path, meta: Mapping[str, Any], use_onnx: bool) -> tuple[PredictFn, Any, bool]:
     """The model's predict function (without the signature check, which
-    :meth:`LoadedVersion.validate` does first) and its stored input example."""
-    from cairn.flavors import get_flavor, load_input_example, load_predictor
+    :meth:`LoadedVersion.validate` does first), its stored input example, and whether the
+    model provably takes a table as one matrix of its columns in order (an ONNX graph with a
+    single input, which is what the ONNX flavor feeds a DataFrame to)."""
+    from cairn.flavors import get_flavor, load_predictor
 
     if not meta.get("flavor"):
         raise ModelUnavailable(
             "the version has no flavor, so cairn does not know how to load it",
             "log it with log_model (or pass flavor= to log)",
         )
-    with _torch_blocked(meta.get("flavor") == "sklearn"):
-        predictor = load_predictor(path, meta)
+    if use_onnx and not (meta.get("flavor_meta") or {}).get("onnx"):
+        log.warning(
+            "cairn: this version has no ONNX export (log it with onnx=True); serving it natively"
+        )
+        use_onnx = False
+    with _torch_blocked(meta.get("flavor") == "sklearn" and not use_onnx):
+        predictor = load_predictor(path, meta, use_onnx=use_onnx)
     flavor = get_flavor(predictor.flavor)
     raw, fmeta = predictor.raw, predictor.metadata
 
     def predict(data: Any) -> Any:
         return flavor.predict(raw, data, fmeta)
 
-    return predict, load_input_example(path, meta)
+    matrix_ok = predictor.flavor == "onnx" and len(raw.get_inputs()) == 1
+    return predict, _read_example(path, meta), matrix_ok
 
 
 class LoadedVersion:
@@ -116,6 +138,7 @@ class LoadedVersion:
         #: fast models predict on the event loop; slow ones in a thread, so the loop keeps
         #: answering health checks and metrics while they compute
         self.inline = True
+        self.matrix_ok = False
         #: numeric tables as one float64 matrix (see :mod:`cairn.serving.fastpath`)
         self.fast: TabularFastPath | None = None
         #: what the model answered to its input example (describes its outputs)
@@ -176,11 +199,14 @@ class LoadedVersion:
     def warm(self) -> None:
         """Run the stored input example through validate + predict (in the loading thread)."""
         if self.input_example is not None:
+            if self.matrix_ok:  # the fast path is the model's own input path: no comparison
+                self.fast = TabularFastPath.build(self.signature)
             checked = self.validate(self.input_example)
             start = time.perf_counter()
             self.sample_output = self.predict(checked)
             self.inline = time.perf_counter() - start < INLINE_SECONDS
-            self._try_fast_path()
+            if self.fast is None:
+                self._try_fast_path()
         else:
             log.warning("cairn: %s/%s has no input example; not warmed", self.model, self.number)
         self.warmed = True
@@ -230,12 +256,15 @@ def _unloaded(model: str, number: int) -> PredictFn:
     return predict
 
 
-def load_version(checkout: Path, record: VersionRecord, *, warm: bool = True) -> LoadedVersion:
-    """Load (and warm) ``record`` from its verified checkout. Blocking: run it in a thread."""
+def load_version(
+    checkout: Path, record: VersionRecord, *, warm: bool = True, use_onnx: bool = False
+) -> LoadedVersion:
+    """Load (and warm) ``record`` from its verified checkout. Blocking: run it in a thread.
+    ``use_onnx``: serve a scikit-learn version through its ONNX export (onnxruntime)."""
     start = time.perf_counter()
     meta = dict(record.meta)
     try:
-        predict, example = _load(checkout, meta)
+        predict, example, matrix_ok = _load(checkout, meta, use_onnx)
     except CairnError:
         raise
     except Exception as exc:
@@ -250,6 +279,7 @@ def load_version(checkout: Path, record: VersionRecord, *, warm: bool = True) ->
         input_example=example,
         load_seconds=0.0,
     )
+    loaded.matrix_ok = matrix_ok
     if warm:
         try:
             loaded.warm()

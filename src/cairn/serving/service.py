@@ -57,7 +57,7 @@ class Service:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cairn-registry")
         # slow models predict here, one call at a time (user code need not be thread-safe)
         self.predict_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cairn-predict")
-        self.swapper = Swapper(registry, self.executor, self.metrics)
+        self.swapper = Swapper(registry, self.executor, self.metrics, use_onnx=config.onnx)
         self.batcher = (
             Batcher(config.batch.max_size, config.batch.max_wait_ms, self.metrics)
             if config.batch

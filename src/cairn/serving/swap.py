@@ -148,7 +148,10 @@ class Swapper:
         executor: Executor,
         metrics: Metrics,
         on_swap: Callable[[Slot, LoadedVersion | None, LoadedVersion], None] | None = None,
+        *,
+        use_onnx: bool = False,
     ) -> None:
+        self.use_onnx = use_onnx
         self.registry = registry
         self.executor = executor
         self.metrics = metrics
@@ -158,7 +161,7 @@ class Swapper:
     def _load(self, slot: Slot, number: int | None) -> LoadedVersion:
         ref = slot.ref if number is None else f"{slot.model}/{number}"
         record = self.registry.resolve(ref)
-        return load_version(_checkout(self.registry, record), record)
+        return load_version(_checkout(self.registry, record), record, use_onnx=self.use_onnx)
 
     async def start(self, slot: Slot) -> None:
         """The first load of a slot: the version its ref names now."""

@@ -14,7 +14,7 @@ from cairn.digest import canonical_json, parse
 from cairn.errors import ChunkMissing, CorruptData, NotFound, StoreFormatError
 from cairn.store.backends.base import Backend
 from cairn.store.checkout import open_reader, write_checkout
-from cairn.store.chunker import AVG_SIZE, MAX_SIZE, MIN_SIZE, Chunker
+from cairn.store.chunker import AVG_SIZE, BLOCK_SIZE, MAX_SIZE, MIN_SIZE, Chunker
 from cairn.store.index import ChunkLocation, IndexCache
 from cairn.store.ingest import ChunkWriter, ingest_file
 from cairn.store.manifest import Snapshot, decode_manifest, encode_manifest, manifest_key
@@ -152,7 +152,8 @@ class Store:
         for _ in range(_MAX_GC_RETRIES):
             self._start_write()
             writer = ChunkWriter(self.backend, self.index)
-            chunker = Chunker()
+            # Buffers sized to the largest file: small models do not pay for 4 MiB blocks.
+            chunker = Chunker(min(BLOCK_SIZE, max((f.size for f in files), default=0) + 1))
             hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cairn-hash")
             try:
                 entries = [ingest_file(f, chunker, writer, hashing, progress) for f in files]

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cairn.catalog.records import ParamValue, VersionRecord
+from cairn.catalog.records import VersionRecord
 from cairn.errors import CorruptData
-from cairn.registry.base import DatasetLike
 from cairn.registry.checkouts import verify_tree
+from cairn.registry.model_logging import ModelLoggingMixin
 from cairn.registry.versions import VersionsMixin
 
 if TYPE_CHECKING:
@@ -20,44 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["ModelIOMixin"]
 
 
-class ModelIOMixin(VersionsMixin):
-    def log_model(
-        self,
-        obj: Any,
-        *,
-        name: str,
-        input_example: Any = None,
-        params: Mapping[str, ParamValue] | None = None,
-        metrics: Mapping[str, float] | None = None,
-        tags: Mapping[str, str] | None = None,
-        description: str = "",
-        parents: Sequence[str] = (),
-        datasets: Sequence[DatasetLike] = (),
-        unsafe: bool = False,
-        unique: bool = False,
-        **flavor_options: Any,
-    ) -> VersionRecord:
-        """Save a trained model object with its flavor's safe format and log it."""
-        from cairn.flavors import save_model
-
-        with tempfile.TemporaryDirectory(prefix="cairn-model-") as tmp:
-            meta = save_model(
-                obj, Path(tmp), input_example=input_example, unsafe=unsafe, **flavor_options
-            )
-            return self.log(
-                Path(tmp),
-                model=name,
-                params=params,
-                metrics=metrics,
-                tags=tags,
-                description=description,
-                parents=parents,
-                datasets=datasets,
-                flavor=meta.get("flavor"),
-                meta=meta,
-                unique=unique,
-            )
-
+class ModelIOMixin(VersionsMixin, ModelLoggingMixin):
     def load_model(
         self,
         ref: str,

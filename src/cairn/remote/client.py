@@ -9,7 +9,6 @@ server lacks, ``get`` downloads only those missing from the local cache (a store
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +30,7 @@ from cairn.refs import parse_ref
 from cairn.registry.base import DatasetLike, Progress
 from cairn.registry.comparison import Comparison, VersionDiff
 from cairn.registry.lineage import dataset_from
+from cairn.registry.model_logging import ModelLoggingMixin
 from cairn.remote.aliases import AliasesMixin
 from cairn.remote.exchange import ExchangeMixin
 from cairn.remote.transfer import download, upload
@@ -74,7 +74,7 @@ def _tuples(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class RemoteRegistry(AliasesMixin, ExchangeMixin):
+class RemoteRegistry(AliasesMixin, ExchangeMixin, ModelLoggingMixin):
     """A registry behind ``cairn server``; get one with ``cairn.open("http://host:port")``."""
 
     def __enter__(self) -> RemoteRegistry:
@@ -319,48 +319,3 @@ class RemoteRegistry(AliasesMixin, ExchangeMixin):
 
     def compare(self, refs: Iterable[str]) -> Comparison:
         return Comparison.model_validate_json(self._raw("/api/v1/compare", ref=list(refs)))
-
-    # -- aliases -----------------------------------------------------------------------------
-
-    # -- maintenance and the audit log ---------------------------------------------------------
-
-    # -- moving versions between registries ----------------------------------------------------
-
-    # -- models in, models out -----------------------------------------------------------------
-
-    def log_model(
-        self,
-        obj: Any,
-        *,
-        name: str,
-        input_example: Any = None,
-        params: Mapping[str, ParamValue] | None = None,
-        metrics: Mapping[str, float] | None = None,
-        tags: Mapping[str, str] | None = None,
-        description: str = "",
-        parents: Sequence[str] = (),
-        datasets: Sequence[DatasetLike] = (),
-        unsafe: bool = False,
-        unique: bool = False,
-        **flavor_options: Any,
-    ) -> VersionRecord:
-        """Save a trained model object with its flavor's safe format and log it."""
-        from cairn.flavors import save_model
-
-        with tempfile.TemporaryDirectory(prefix="cairn-model-") as tmp:
-            meta = save_model(
-                obj, Path(tmp), input_example=input_example, unsafe=unsafe, **flavor_options
-            )
-            return self.log(
-                Path(tmp),
-                model=name,
-                params=params,
-                metrics=metrics,
-                tags=tags,
-                description=description,
-                parents=parents,
-                datasets=datasets,
-                flavor=meta.get("flavor"),
-                meta=meta,
-                unique=unique,
-            )

@@ -59,10 +59,10 @@ def model_registry(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
     from sklearn.tree import DecisionTreeClassifier
 
     root = tmp_path_factory.mktemp("serving")
-    os.environ.setdefault("CAIRN_USER", "tester")
     X, y = make_data()
     reg = cairn.open(root / "registry")
     assert isinstance(reg, cairn.Registry)
+    reg.actor = "tester"
     try:
         lr = LogisticRegression(max_iter=500).fit(X, y)
         tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, 1 - y)

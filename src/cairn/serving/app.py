@@ -67,14 +67,12 @@ def _status(service: Service) -> dict[str, Any]:
 
 def build_app(config: ServeConfig, registry: Any = None) -> Starlette:
     """The app for ``config`` (``registry``: an open registry, else ``config.registry``)."""
-    holder: dict[str, Service] = {}
 
     if registry is None:
         from cairn.registry import open_registry
 
         registry = open_registry(config.registry, create=False)
     service = Service(config, registry)
-    holder["service"] = service
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cairn.errors import InvalidInput
@@ -78,7 +78,6 @@ class ServeConfig:
     evidence_seconds: float = 60.0
     route_header: str = "x-cairn-route-key"
     onnx: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(

@@ -123,6 +123,9 @@ class Service:
         await loop.run_in_executor(self.executor, self.record_evidence)
         if self.log is not None:
             await loop.run_in_executor(None, self.log.close)
+        close = getattr(self.registry, "close", None)
+        if callable(close):
+            await loop.run_in_executor(self.executor, close)
         self.executor.shutdown(wait=True)
         self.predict_pool.shutdown(wait=True)
 

@@ -117,6 +117,7 @@ def serve(
         "log_dir": str(Path(log_dir).resolve()) if log_dir else None,
         "poll_interval": poll_interval,
         "onnx": onnx,
+        "workers": workers,
     }
     os.environ[CONFIG_ENV] = json.dumps(config)
     fast = {

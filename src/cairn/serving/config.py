@@ -78,6 +78,7 @@ class ServeConfig:
     evidence_seconds: float = 60.0
     route_header: str = "x-cairn-route-key"
     onnx: bool = False
+    workers: int = 1
 
     def to_json(self) -> str:
         return json.dumps(
@@ -96,6 +97,7 @@ class ServeConfig:
                 "evidence_seconds": self.evidence_seconds,
                 "route_header": self.route_header,
                 "onnx": self.onnx,
+                "workers": self.workers,
             }
         )
 
@@ -120,6 +122,7 @@ class ServeConfig:
             evidence_seconds=float(raw.get("evidence_seconds", 60.0)),
             route_header=str(raw.get("route_header", "x-cairn-route-key")).lower(),
             onnx=bool(raw.get("onnx", False)),
+            workers=int(raw.get("workers", 1)),
         )
 
 

@@ -97,7 +97,13 @@ class Service:
         for shadow in self.shadows.values():
             shadow.start()
         slots = self.router.all_slots()
-        self._tasks.append(asyncio.create_task(self._load_all(slots)))
+        loading = asyncio.create_task(self._load_all(slots))
+        self._tasks.append(loading)
+        if self.config.workers > 1:
+            # Worker processes share one listening socket: a worker that accepted requests
+            # before its models were loaded would answer 503 beside ready siblings. So each
+            # worker starts accepting only once its first load is done.
+            await asyncio.shield(loading)
 
     async def _load_all(self, slots: list[Slot]) -> None:
         if self.log is not None:

@@ -31,6 +31,7 @@ __all__ = [
     "InvalidInput",
     "InvalidPath",
     "LockTimeout",
+    "ModelUnavailable",
     "NotFound",
     "PermissionDenied",
     "PolicyViolation",
@@ -174,6 +175,15 @@ class UnsafeModel(CairnError):
     default_hint = (
         "use a safe format (skops, ONNX, safetensors) or pass unsafe=True if you trust it"
     )
+
+
+class ModelUnavailable(CairnError):
+    """A served model cannot answer now: not loaded, failed to load, stopped, or crashed."""
+
+    code = "model_unavailable"
+    exit_code = 8
+    http_status = 503
+    default_hint = "the server keeps running; check its log, or move the alias to a good version"
 
 
 class SignatureMismatch(CairnError):

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from cairn.catalog.records import VersionRecord
-from cairn.errors import CairnError, SchemaMismatch
+from cairn.errors import CairnError, ModelUnavailable, SchemaMismatch
 from cairn.serving.fastpath import SplitTable, TabularFastPath, as_records, same_answers
 
-__all__ = ["LoadedVersion", "ModelUnavailable", "load_version"]
+__all__ = ["LoadedVersion", "load_version"]
 
 log = logging.getLogger("cairn.serving")
 
@@ -32,14 +32,6 @@ PredictFn = Callable[[Any], Any]
 
 #: a model whose warm-up predict takes longer than this predicts off the event loop
 INLINE_SECONDS = 0.005
-
-
-class ModelUnavailable(CairnError):
-    """The model cannot answer now: not loaded, failed to load, stopped, or crashed."""
-
-    code = "model_unavailable"
-    http_status = 503
-    default_hint = "the server keeps running; check its log, or move the alias to a good version"
 
 
 def _signature(meta: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cairn.errors import ModelUnavailable
 from cairn.refs import parse_ref
-from cairn.serving.loaded import LoadedVersion, ModelUnavailable
+from cairn.serving.loaded import LoadedVersion
 
 __all__ = ["Role", "Slot"]
 

@@ -23,8 +23,8 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Protocol
 
-from cairn.errors import CairnError, NotFound
-from cairn.serving.loaded import LoadedVersion, ModelUnavailable, load_version
+from cairn.errors import CairnError, ModelUnavailable, NotFound
+from cairn.serving.loaded import LoadedVersion, load_version
 from cairn.serving.metrics import Metrics
 from cairn.serving.slot import Slot
 

@@ -236,6 +236,10 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(10_000)
+    # expect() polls for 5 s by default; a full parallel test run on 2 cores can need more.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
     errors: list[str] = []
     outside: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -69,6 +69,8 @@ def test_login_flow(guarded_world: Served, page: Page, shot: Shot) -> None:
 
 def test_a_revoked_session_asks_to_sign_in_again(guarded_world: Served, page: Page) -> None:
     page.goto(guarded_world.url + "/")
+    # Let the first load finish (its 401 clears any token) before planting a stale one.
+    expect(page.locator("form#login")).to_be_visible()
     page.evaluate("sessionStorage.setItem('cairn.token', 'cairn_not_a_real_token')")
     page.reload()
     expect(page.locator("form#login")).to_contain_text("sign in again")

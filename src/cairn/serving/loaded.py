@@ -9,14 +9,11 @@ a retired version is unloaded only once the last of them has finished (the drain
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
-import importlib.abc
 import json
 import logging
-import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,29 +36,6 @@ def _signature(meta: Mapping[str, Any]) -> dict[str, Any] | None:
     if isinstance(value, dict) and value.get("inputs"):
         return dict(value)
     return None
-
-
-class _BlockTorch(importlib.abc.MetaPathFinder):
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == "torch" or name.startswith("torch."):
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-
-
-@contextlib.contextmanager
-def _torch_blocked(active: bool) -> Iterator[None]:
-    """skops builds its table of trusted types by importing every scikit-learn module, and
-    one of them imports PyTorch when it is installed: +1.5 s and +180 MiB for a server that
-    never uses it. While a scikit-learn version loads (and PyTorch is not loaded already),
-    ``import torch`` fails; scikit-learn's module walk skips what fails to import."""
-    if not active or "torch" in sys.modules:
-        yield
-        return
-    finder = _BlockTorch()
-    sys.meta_path.insert(0, finder)
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(finder)
 
 
 def _read_example(path: Path, meta: Mapping[str, Any]) -> Any:
@@ -94,8 +68,7 @@ def _load(path: Path, meta: Mapping[str, Any], use_onnx: bool) -> tuple[PredictF
             "cairn: this version has no ONNX export (log it with onnx=True); serving it natively"
         )
         use_onnx = False
-    with _torch_blocked(meta.get("flavor") == "sklearn" and not use_onnx):
-        predictor = load_predictor(path, meta, use_onnx=use_onnx)
+    predictor = load_predictor(path, meta, use_onnx=use_onnx)
     flavor = get_flavor(predictor.flavor)
     raw, fmeta = predictor.raw, predictor.metadata
 

@@ -14,37 +14,17 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def median_ms(fn: Callable[[], Any], n: int, warmup: int = 2) -> float:
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples) * 1000
-
-
-def process_ms(args: list[str], n: int = 5, env: dict[str, str] | None = None) -> float:
-    """Best wall time of a fresh process (best-of-n removes scheduler noise)."""
-    best = float("inf")
-    for _ in range(n):
-        t0 = time.perf_counter()
-        subprocess.run(args, check=True, capture_output=True, env=env)
-        best = min(best, time.perf_counter() - t0)
-    return best * 1000
+from timing import median_ms, process_ms  # noqa: E402
 
 
 def small_model() -> Any:

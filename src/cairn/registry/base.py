@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +11,24 @@ from cairn import settings as settings_module
 from cairn.catalog import Catalog
 from cairn.catalog.records import Dataset, ModelRecord, Page, VersionKey, VersionRecord
 from cairn.environment.git import git_user
-from cairn.errors import AmbiguousRef, BadRef, NotFound
+from cairn.errors import AmbiguousRef, BadRef, InvalidInput, NotFound
 from cairn.refs import Ref, parse_ref
 from cairn.store import Store
 
-__all__ = ["DatasetLike", "Progress", "RegistryBase"]
+__all__ = ["DatasetLike", "Progress", "RegistryBase", "source_paths"]
 
 Progress = Callable[[int], None]
 DatasetLike = Dataset | Mapping[str, Any] | str
+
+
+def source_paths(paths: str | Path | Sequence[str | Path]) -> Path | list[Path]:
+    """What ``log`` snapshots: one folder (its contents) or file, or a non-empty list of them."""
+    if isinstance(paths, str | Path):
+        return Path(paths)
+    listed = [Path(p) for p in paths]
+    if not listed:
+        raise InvalidInput("nothing to log", "give at least one file or directory")
+    return listed
 
 
 class RegistryBase:

@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from cairn.catalog.records import GitInfo, Page, ParamValue, VersionRecord
 from cairn.environment.git import git_info
-from cairn.errors import BadRef, InvalidInput, VersionExists
+from cairn.errors import BadRef, VersionExists
 from cairn.refs import parse_ref
-from cairn.registry.base import DatasetLike, Progress, RegistryBase
+from cairn.registry.base import DatasetLike, Progress, RegistryBase, source_paths
 from cairn.registry.comparison import Comparison, VersionDiff, compare_versions, diff_versions
 from cairn.registry.lineage import dataset_from
 
@@ -39,14 +39,7 @@ class VersionsMixin(RegistryBase):
         Logging bytes another version of the model already holds is allowed (storage is reused;
         see :meth:`duplicates`) unless ``unique`` is set, which raises :class:`VersionExists`.
         """
-        source: Path | list[Path]
-        if isinstance(paths, str | Path):
-            source = Path(paths)
-        else:
-            source = [Path(p) for p in paths]
-            if not source:
-                raise InvalidInput("nothing to log", "give at least one file or directory")
-        snapshot = self.store.put_tree(source, progress=progress)
+        snapshot = self.store.put_tree(source_paths(paths), progress=progress)
         return self.register(
             snapshot.digest,
             model=model,

@@ -25,9 +25,9 @@ from cairn.catalog.records import (
     VersionRecord,
 )
 from cairn.environment.git import git_info
-from cairn.errors import BadRef, InvalidInput
+from cairn.errors import BadRef
 from cairn.refs import parse_ref
-from cairn.registry.base import DatasetLike, Progress
+from cairn.registry.base import DatasetLike, Progress, source_paths
 from cairn.registry.comparison import Comparison, VersionDiff
 from cairn.registry.lineage import dataset_from
 from cairn.registry.model_logging import ModelLoggingMixin
@@ -155,12 +155,7 @@ class RemoteRegistry(AliasesMixin, ExchangeMixin, ModelLoggingMixin):
         progress: Progress | None = None,
     ) -> VersionRecord:
         """Snapshot ``paths`` locally, upload the chunks the server lacks, register it."""
-        if isinstance(paths, str | Path):
-            source: Path | list[Path] = Path(paths)
-        else:
-            source = [Path(p) for p in paths]
-            if not source:
-                raise InvalidInput("nothing to log", "give at least one file or directory")
+        source = source_paths(paths)
         # Small artifacts are chunked in memory (no local fsync); large ones go through the
         # on-disk cache so an interrupted upload can resume without re-reading the files.
         small = _total_size(source) <= _MEMORY_STAGING_BYTES

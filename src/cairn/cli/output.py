@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +23,16 @@ __all__ = [
     "when",
 ]
 
-console = Console(highlight=False)
+
+def _width() -> int | None:
+    """A terminal's own width; piped output (no terminal, no COLUMNS) gets 160 columns, so
+    tables land in files and pagers whole instead of folded to 80."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return None
+    return 160
+
+
+console = Console(highlight=False, width=_width())
 err_console = Console(stderr=True, highlight=False)
 
 
@@ -47,14 +57,38 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(_plain(value), indent=2, default=str) + "\n")
 
 
+# Columns a reader scans by stay on one line; a narrow terminal folds the others instead.
+_KEY_COLUMNS = {
+    "model",
+    "version",
+    "digest",
+    "aliases",
+    "status",
+    "created",
+    "updated",
+    "time",
+    "seq",
+    "from",
+    "to",
+    "latest",
+    "alias",
+    "action",
+    "subject",
+}
+
+
 def print_table(
     columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None
 ) -> None:
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
     table = Table(title=title, header_style="bold", show_lines=False)
     for name in columns:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        if name in _KEY_COLUMNS:
+            table.add_column(name, no_wrap=True)
+        else:
+            table.add_column(name, overflow="fold")
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
 
 

@@ -153,3 +153,28 @@ def test_dest_must_be_empty_and_options_known(iris: tuple[Any, Any], dest: Path)
         save_model(model, dest)
     with pytest.raises(InvalidInput, match="unknown option"):
         save_model(model, dest.parent / "other", colour="blue")
+
+
+def test_loading_a_sklearn_model_does_not_import_pytorch(iris: tuple[Any, Any], dest: Path) -> None:
+    """skops' import walks every scikit-learn module, one of which imports PyTorch when it is
+    installed (+1.5 s, +180 MiB); the flavor keeps it out of a fresh process."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    from sklearn.linear_model import LogisticRegression
+
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("PyTorch is not installed, so there is nothing to keep out")
+    x, y = iris
+    model = LogisticRegression(max_iter=500).fit(x, y)
+    save_model(model, dest, input_example=x.head(3))
+    code = (
+        "import sys, json, pathlib\n"
+        "from cairn.flavors import load_predictor\n"
+        f"p = load_predictor(pathlib.Path({str(dest)!r}))\n"
+        "print(json.dumps({'torch': 'torch' in sys.modules, 'n': len(p.predict(%r))}))\n"
+        % (x.head(4).to_dict(orient="records"),)
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"torch": False, "n": 4}

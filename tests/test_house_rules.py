@@ -59,3 +59,15 @@ def test_import_cairn_stays_light() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_every_setting_the_code_reads_is_documented() -> None:
+    import re
+
+    read = {
+        name
+        for path in SRC.rglob("*.py")
+        for name in re.findall(r'"(CAIRN_[A-Z_]+)"', path.read_text())
+    }
+    documented = set(re.findall(r"`(CAIRN_[A-Z_]+)`", (ROOT / "docs" / "settings.md").read_text()))
+    assert read - documented == set(), "add these to docs/settings.md"

@@ -69,5 +69,7 @@ def test_every_setting_the_code_reads_is_documented() -> None:
         for path in SRC.rglob("*.py")
         for name in re.findall(r'"(CAIRN_[A-Z0-9_]+)"', path.read_text())
     }
-    documented = set(re.findall(r"`(CAIRN_[A-Z0-9_]+)`", (ROOT / "docs" / "settings.md").read_text()))
+    documented = set(
+        re.findall(r"`(CAIRN_[A-Z0-9_]+)`", (ROOT / "docs" / "settings.md").read_text())
+    )
     assert read - documented == set(), "add these to docs/settings.md"

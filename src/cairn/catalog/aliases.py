@@ -92,28 +92,17 @@ class AliasOps(VersionOps):
             before=None if current is None else {"version": current},
             after={"version": target, "reason": reason},
         )
-        chain.conn.execute(
-            sa.insert(ALIAS_MOVES).values(
-                model_id=model_id,
-                alias=alias,
-                from_version=current,
-                to_version=target,
-                actor=actor,
-                time=chain.now,
-                reason=reason,
-                seq=event.seq,
-            )
-        )
-        return AliasMove(
-            model=model,
-            alias=alias,
-            from_version=current,
-            to_version=target,
-            actor=actor,
-            time=chain.now,
-            reason=reason,
-            seq=event.seq,
-        )
+        move = {
+            "alias": alias,
+            "from_version": current,
+            "to_version": target,
+            "actor": actor,
+            "time": chain.now,
+            "reason": reason,
+            "seq": event.seq,
+        }
+        chain.conn.execute(sa.insert(ALIAS_MOVES).values(model_id=model_id, **move))
+        return AliasMove(model=model, **move)
 
     def set_alias(
         self,

@@ -12,7 +12,6 @@ server that holds v0, through a loopback proxy that counts the bytes on the wire
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
@@ -21,7 +20,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -31,6 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from timing import median_ms  # noqa: E402
+
+# The byte-counting loopback proxy the server tests use to cut and count connections.
+sys.path.insert(0, str(ROOT / "tests" / "server"))
+from proxy import Proxy  # noqa: E402
 
 
 def free_port() -> int:
@@ -60,49 +62,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-class CountingProxy:
-    """Loopback TCP proxy counting client -> server bytes (what a push puts on the wire)."""
-
-    def __init__(self, target: int) -> None:
-        self.sent = 0
-        self._lock = threading.Lock()
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(16)
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        self.target = target
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._sock.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target))
-            for s in (client, upstream):
-                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket, up: bool) -> None:
-        try:
-            while data := src.recv(1 << 18):
-                if up:
-                    with self._lock:
-                        self.sent += len(data)
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-
-    def close(self) -> None:
-        self._sock.close()
 
 
 # -- cairn -------------------------------------------------------------------------------------------
@@ -274,7 +233,7 @@ def run_push(tmp: Path, total_mb: int) -> dict[str, float]:
         local.log(v0, model="big")
         local.log(v1, model="big")
         size = local.resolve("big/2").size
-        proxy = CountingProxy(int(url.rsplit(":", 1)[1]))
+        proxy = Proxy(int(url.rsplit(":", 1)[1]))
         with RemoteRegistry(proxy.url, token=token, cache=tmp / "push-cache") as remote:
             t0 = time.perf_counter()
             local.push("big/1", remote)  # type: ignore[arg-type]

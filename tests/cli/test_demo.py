@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ def test_demo_logs_three_real_versions_and_rolls_back(cli: Cli, tmp_path: Path) 
     r = cli("demo", "--path", str(target), "--no-serve")
     assert r.code == 0, r.err
     assert "rolled back production: 2 → 1" in r.out
+    assert re.search(r"on 5 rows: \[[01](, [01]){4}\]", r.out)
     reg = cairn.open(target)
     versions = reg.versions("breast-cancer").items
     assert [v.number for v in versions] == [3, 2, 1]

@@ -88,10 +88,8 @@ def demo(
     move = reg.rollback(f"{model_name}@production", reason="demo: roll back")
     console.print(f"rolled back production: {move.from_version} → {move.to_version}")
     predictor = reg.load_model(f"{model_name}@production")
-    _, _, example, _ = _train(_C_VALUES[0])
-    console.print(
-        f"predictions of {model_name}@production on 5 rows: {list(predictor.predict(example))}"
-    )
+    predictions = [int(p) for p in predictor.predict(example)]  # the held-out rows of the last fit
+    console.print(f"predictions of {model_name}@production on 5 rows: {predictions}", markup=False)
     from cairn.cli.describe import describe_diff
 
     describe_diff(reg.diff(first, second))

@@ -11,9 +11,6 @@ exports an ONNX graph with skl2onnx (served by onnxruntime).
 
 from __future__ import annotations
 
-import importlib
-import importlib.abc
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,33 +18,7 @@ from typing import Any
 from cairn.errors import FlavorError, UnsafeModel
 from cairn.flavors.base import Flavor, SaveContext, SaveResult, inside, module_roots, require
 from cairn.flavors.pickle_policy import denial, resolves_to_class
-
-
-class _NoTorch(importlib.abc.MetaPathFinder):
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == "torch" or name.startswith("torch."):
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-
-
-def _skops_io() -> Any:
-    """``skops.io``, imported without PyTorch.
-
-    Importing skops builds its table of trusted types by importing every scikit-learn module,
-    and one of them imports PyTorch when it is installed: +1.5 s and +180 MiB for a model that
-    never uses it. While skops is first imported (and PyTorch is not loaded already), ``import
-    torch`` fails and scikit-learn's module walk skips it. Loading a model that does use
-    PyTorch afterwards imports it as usual.
-    """
-    require("skops", "sklearn")
-    if "skops.io" in sys.modules or "torch" in sys.modules:
-        return importlib.import_module("skops.io")
-    finder = _NoTorch()
-    sys.meta_path.insert(0, finder)
-    try:
-        return importlib.import_module("skops.io")
-    finally:
-        sys.meta_path.remove(finder)
-
+from cairn.flavors.skops_import import skops_io
 
 __all__ = ["SklearnFlavor"]
 
@@ -110,7 +81,7 @@ class SklearnFlavor(Flavor):
         return "sklearn" in module_roots(obj)
 
     def save(self, obj: Any, dest: Path, ctx: SaveContext) -> SaveResult:
-        sio = _skops_io()
+        sio = skops_io()
 
         target = dest / MODEL_FILE
         sio.dump(obj, target)
@@ -146,7 +117,7 @@ class SklearnFlavor(Flavor):
         return SaveResult(format="skops", flavor_meta=meta, requirements=requirements)
 
     def load(self, path: Path, meta: Mapping[str, Any], trusted: Sequence[str]) -> Any:
-        sio = _skops_io()
+        sio = skops_io()
         from skops.io.exceptions import UntrustedTypesFoundException
 
         fmeta = meta.get("flavor_meta", {})

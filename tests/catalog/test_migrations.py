@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from cairn.catalog import Catalog
 from cairn.catalog.engine import normalize_url
 from cairn.catalog.migrations import HEAD, REVISIONS, script_location
-from cairn.catalog.schema import Base
+from cairn.catalog.schema import METADATA
 from cairn.errors import CatalogError
 
 from .conftest import log
@@ -27,14 +27,14 @@ def test_open_creates_then_reopens_without_migrating(catalog_url: str) -> None:
     again.close()
 
 
-def test_the_migrated_schema_matches_the_table_classes(catalog: Catalog) -> None:
+def test_the_migrated_schema_matches_the_table_definitions(catalog: Catalog) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from cairn.governance import schema as governance
 
     every_table = sa.MetaData()
-    for table in [*Base.metadata.sorted_tables, *governance.metadata.sorted_tables]:
+    for table in [*METADATA.sorted_tables, *governance.metadata.sorted_tables]:
         table.to_metadata(every_table)
     with catalog.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})

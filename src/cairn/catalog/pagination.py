@@ -21,7 +21,6 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from cairn.catalog.records import Page
@@ -32,7 +31,7 @@ from cairn.errors import InvalidInput
 __all__ = ["MAX_LIMIT", "Phase", "SortKey", "fetch_page", "query_id"]
 
 MAX_LIMIT = 1000
-Expr = ColumnElement[Any] | QueryableAttribute[Any]
+Expr = ColumnElement[Any]
 T = TypeVar("T")
 
 

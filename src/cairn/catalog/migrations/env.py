@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from cairn.catalog.schema import Base
+from cairn.catalog.schema import METADATA
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=METADATA,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )

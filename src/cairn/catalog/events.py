@@ -21,11 +21,12 @@ import sqlalchemy as sa
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 from sqlalchemy.engine import Connection
 
+from cairn.catalog.driver_sql import DriverSql
 from cairn.catalog.records import AuditReport, Event
 from cairn.catalog.rows import AnyRow
-from cairn.catalog.schema import CHAIN_HEAD, EVENTS
+from cairn.catalog.schema import CHAIN_HEAD, EVENTS, to_micros
 from cairn.digest import canonical_json
-from cairn.errors import InvalidInput
+from cairn.errors import CatalogError, InvalidInput
 
 __all__ = ["GENESIS", "ChainWriter", "event_hash", "iso_time", "row_to_event", "verify_chain"]
 
@@ -72,20 +73,24 @@ def event_hash(
 
 
 _READ_HEAD = sa.select(CHAIN_HEAD.c.seq, CHAIN_HEAD.c.hash).where(CHAIN_HEAD.c.id == 1)
-_LOCK_HEAD_PG = _READ_HEAD.with_for_update()
-_MOVE_HEAD = (
-    sa.update(CHAIN_HEAD)
-    .where(CHAIN_HEAD.c.id == 1)
-    .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+
+# Every write runs these three: driver SQL (see driver_sql.py).
+_SQL_READ_HEAD = "SELECT seq, hash FROM chain_head WHERE id = 1"
+_SQL_MOVE_HEAD = "UPDATE chain_head SET seq = :seq, hash = :hash WHERE id = 1"
+_SQL_INSERT_EVENT = (
+    "INSERT INTO events (seq, time, actor, action, subject, before, after, prev_hash, hash) "
+    "VALUES (:seq, :time, :actor, :action, :subject, :before, :after, :prev_hash, :hash)"
 )
-_INSERT_EVENT = sa.insert(EVENTS)
 
 
 class ChainWriter:
     """Appends events inside one write transaction; created by :meth:`lock`."""
 
-    def __init__(self, conn: Connection, seq: int, head_hash: str, now: datetime) -> None:
+    def __init__(
+        self, conn: Connection, sql: DriverSql, seq: int, head_hash: str, now: datetime
+    ) -> None:
         self.conn = conn
+        self.sql = sql
         self.seq = seq
         self.hash = head_hash
         self.now = now
@@ -93,9 +98,14 @@ class ChainWriter:
 
     @classmethod
     def lock(cls, conn: Connection, now: datetime) -> ChainWriter:
-        stmt = _LOCK_HEAD_PG if conn.dialect.name == "postgresql" else _READ_HEAD
-        row = conn.execute(stmt).one()
-        return cls(conn, int(row.seq), str(row.hash), now)
+        sql = DriverSql(conn)
+        row = sql.one(_SQL_READ_HEAD + (" FOR UPDATE" if sql.postgres else ""))
+        if row is None:
+            raise CatalogError(
+                "the catalog has no chain head row",
+                "the catalog is damaged or was not made by cairn; restore it from a backup",
+            )
+        return cls(conn, sql, int(row[0]), str(row[1]), now)
 
     def append(
         self,
@@ -121,11 +131,11 @@ class ChainWriter:
             before=before,
             after=after,
         )
-        self.conn.execute(
-            _INSERT_EVENT,
+        self.sql.run(
+            _SQL_INSERT_EVENT,
             {
                 "seq": seq,
-                "time": self.now,
+                "time": to_micros(self.now),
                 "actor": actor,
                 "action": action,
                 "subject": subject,
@@ -152,7 +162,7 @@ class ChainWriter:
     def finish(self) -> None:
         """Move the chain head; call once, at the end of the transaction."""
         if self._dirty:
-            self.conn.execute(_MOVE_HEAD, {"new_seq": self.seq, "new_hash": self.hash})
+            self.sql.run(_SQL_MOVE_HEAD, {"seq": self.seq, "hash": self.hash})
             self._dirty = False
 
 

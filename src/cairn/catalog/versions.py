@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from cairn.catalog.driver_sql import json_value
 from cairn.catalog.events import ChainWriter
 from cairn.catalog.models import ModelOps
 from cairn.catalog.records import Dataset, GitInfo, Status, VersionKey, VersionRecord
@@ -35,6 +36,7 @@ from cairn.catalog.schema import (
     PARENTS,
     TAGS,
     VERSIONS,
+    to_micros,
 )
 from cairn.digest import canonical_json
 from cairn.errors import BadRef, InvalidInput, NotFound
@@ -77,17 +79,18 @@ def _prefix_range(prefix: str) -> tuple[str, str]:
     return algorithm + hex_part, algorithm + bumped
 
 
-_INSERT_VERSION = sa.insert(VERSIONS).returning(VERSIONS.c.id)
-_BUMP_NUMBER = (
-    sa.update(MODELS)
-    .where(MODELS.c.name == sa.bindparam("model"))
-    .values(
-        last_number=MODELS.c.last_number + 1,
-        latest_number=MODELS.c.last_number + 1,
-        version_count=MODELS.c.version_count + 1,
-        updated=sa.bindparam("now", type_=MODELS.c.updated.type),
-    )
-    .returning(MODELS.c.id, MODELS.c.last_number)
+# Creating a version runs these two as driver SQL (see driver_sql.py).
+_SQL_BUMP_NUMBER = (
+    "UPDATE models SET last_number = last_number + 1, latest_number = last_number + 1, "
+    "version_count = version_count + 1, updated = :now WHERE name = :model "
+    "RETURNING id, last_number"
+)
+_SQL_INSERT_VERSION = (
+    "INSERT INTO versions (model_id, number, digest, size, file_count, flavor, description, "
+    "author, created, status, status_changed, params, metrics, tags, git, parents, datasets, "
+    "meta) VALUES (:model_id, :number, :digest, :size, :file_count, :flavor, :description, "
+    ":author, :created, 'ready', NULL, :params!json, :metrics!json, :tags!json, :git!json, "
+    ":parents!json, :datasets!json, :meta!json) RETURNING id"
 )
 
 
@@ -138,8 +141,8 @@ class VersionOps(ModelOps):
             for parent in parent_keys:
                 self._check_parent(conn, parent)
             model_id, number = self._allocate_number(chain, model, actor)
-            version_id = conn.execute(
-                _INSERT_VERSION,
+            inserted = chain.sql.one(
+                _SQL_INSERT_VERSION,
                 {
                     "model_id": model_id,
                     "number": number,
@@ -149,18 +152,18 @@ class VersionOps(ModelOps):
                     "flavor": flavor,
                     "description": description,
                     "author": author,
-                    "created": now,
-                    "status": "ready",
-                    "status_changed": None,
-                    "params": clean_params,
-                    "metrics": clean_metrics,
-                    "tags": clean_tags,
-                    "git": git_dict,
-                    "parents": parent_dicts,
-                    "datasets": dataset_dicts,
-                    "meta": meta,
+                    "created": to_micros(now),
+                    "params": json_value(clean_params),
+                    "metrics": json_value(clean_metrics),
+                    "tags": json_value(clean_tags),
+                    "git": json_value(git_dict),
+                    "parents": json_value(parent_dicts),
+                    "datasets": json_value(dataset_dicts),
+                    "meta": json_value(meta),
                 },
-            ).scalar_one()
+            )
+            assert inserted is not None, "INSERT ... RETURNING returned no row"
+            version_id = int(inserted[0])
             self._insert_search_rows(
                 conn, version_id, model_id, clean_params, clean_metrics, clean_tags
             )
@@ -221,12 +224,13 @@ class VersionOps(ModelOps):
         )
 
     def _allocate_number(self, chain: ChainWriter, model: str, actor: str) -> tuple[int, int]:
-        params = {"model": model, "now": chain.now}
-        row = chain.conn.execute(_BUMP_NUMBER, params).first()
+        params = {"model": model, "now": to_micros(chain.now)}
+        row = chain.sql.one(_SQL_BUMP_NUMBER, params)
         if row is None:
             self._insert_model(chain, model, description="", owner=None, tags={}, actor=actor)
-            row = chain.conn.execute(_BUMP_NUMBER, params).one()
-        return int(row.id), int(row.last_number)
+            row = chain.sql.one(_SQL_BUMP_NUMBER, params)
+            assert row is not None, "the model was just inserted"
+        return int(row[0]), int(row[1])
 
     def _check_parent(self, conn: Connection, parent: VersionKey) -> None:
         model_id = self._model_id(conn, parent.model)

@@ -2,7 +2,8 @@
 
 Commit and branch are read from ``.git`` directly (no subprocess, so logging stays fast); the
 dirty flag needs ``git status``, whose answer is reused for two seconds per repository so a
-loop that logs many versions does not pay for it each time.
+loop that logs many versions does not pay for it each time. Where the repository is (the walk
+up from the working directory) is reused for two seconds too; HEAD is read every time.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from cairn.catalog.records import GitInfo
 
 __all__ = ["git_info", "git_user"]
 
-_DIRTY_TTL = 2.0
+_TTL = 2.0
 _dirty_cache: dict[Path, tuple[float, bool]] = {}
+_repo_cache: dict[str, tuple[float, tuple[Path, Path] | None]] = {}
 
 
 def _git(cwd: Path, *args: str) -> str | None:
@@ -71,7 +73,7 @@ def _read_ref(git_dir: Path, ref: str) -> str | None:
 def _dirty(work_tree: Path) -> bool:
     now = time.monotonic()
     cached = _dirty_cache.get(work_tree)
-    if cached and now - cached[0] < _DIRTY_TTL:
+    if cached and now - cached[0] < _TTL:
         return cached[1]
     status = _git(work_tree, "status", "--porcelain", "--untracked-files=no")
     dirty = bool(status)
@@ -79,9 +81,20 @@ def _dirty(work_tree: Path) -> bool:
     return dirty
 
 
+def _repository(cwd: Path | None) -> tuple[Path, Path] | None:
+    key = str(Path.cwd() if cwd is None else cwd)
+    now = time.monotonic()
+    cached = _repo_cache.get(key)
+    if cached and now - cached[0] < _TTL:
+        return cached[1]
+    found = _git_dir(Path(key).resolve())
+    _repo_cache[key] = (now, found)
+    return found
+
+
 def git_info(cwd: Path | None = None) -> GitInfo | None:
     """The repository state at ``cwd`` (default: the working directory), or None if not a repo."""
-    found = _git_dir((cwd or Path.cwd()).resolve())
+    found = _repository(cwd)
     if found is None:
         return None
     work_tree, git_dir = found

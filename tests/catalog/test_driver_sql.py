@@ -67,3 +67,46 @@ def test_a_catalog_without_its_chain_head_says_so(catalog: Catalog) -> None:
         conn.execute(sa.text("DELETE FROM chain_head"))
     with pytest.raises(CatalogError, match="no chain head row"):
         catalog.create_version("m", digest=DIGEST_A, size=1, file_count=1, author="a", actor="a")
+
+
+def test_hot_reads_match_what_core_reads(catalog: Catalog) -> None:
+    from cairn.catalog.driver_sql import fetch_one
+    from cairn.catalog.records import Dataset, GitInfo, VersionKey
+    from cairn.catalog.rows import (
+        LATEST_VERSION,
+        VERSION_BY_ALIAS,
+        VERSION_BY_NUMBER,
+        row_to_version,
+    )
+
+    catalog.create_version("base", digest=DIGEST_A, size=1, file_count=1, author="a", actor="a")
+    catalog.create_version(
+        "fraud",
+        digest=DIGEST_A,
+        size=7,
+        file_count=3,
+        author="ada",
+        actor="ada",
+        params={"depth": 6},
+        metrics={"auc": 1.0},
+        tags={"team": "risk"},
+        git=GitInfo(commit="c" * 40, branch="main", dirty=True, remote=None),
+        parents=[VersionKey(model="base", number=1)],
+        datasets=[Dataset(name="train", uri="s3://b/train", digest="sha256:" + "d" * 64)],
+        meta={"flavor": {"k": [1, None]}},
+    )
+    catalog.set_alias("fraud", "production", 1, actor="ada")
+    catalog.set_alias("fraud", "staging", 1, actor="ada")
+    cases = [
+        (VERSION_BY_ALIAS, {"model": "fraud", "alias": "production"}),
+        (VERSION_BY_NUMBER, {"model": "fraud", "number": 1}),
+        (LATEST_VERSION, {"model": "fraud"}),
+    ]
+    with catalog.engine.connect() as conn:
+        for stmt, params in cases:
+            core = row_to_version(conn.execute(stmt, params).one())
+            driver = row_to_version(fetch_one(conn, stmt, params))
+            assert driver == core
+            assert driver.aliases == ["production", "staging"]
+            assert driver.metrics == {"auc": 1.0} and driver.created.tzinfo is not None
+        assert fetch_one(conn, VERSION_BY_ALIAS, {"model": "fraud", "alias": "nope"}) is None

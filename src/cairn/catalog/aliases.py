@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from cairn.catalog.base import ANY, Expected
+from cairn.catalog.driver_sql import fetch_one
 from cairn.catalog.events import ChainWriter
 from cairn.catalog.records import AliasMove, VersionRecord
 from cairn.catalog.rows import VERSION_BY_ALIAS, AnyRow, row_to_version
@@ -197,7 +198,7 @@ class AliasOps(VersionOps):
     def resolve_alias(self, model: str, alias: str) -> VersionRecord:
         """The version ``model@alias`` points at, in one query."""
         with self._read(single=True) as conn:
-            row = conn.execute(VERSION_BY_ALIAS, {"model": model, "alias": alias}).first()
+            row = fetch_one(conn, VERSION_BY_ALIAS, {"model": model, "alias": alias})
             if row is None:
                 check_name(model)
                 check_alias(alias)

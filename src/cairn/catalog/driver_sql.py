@@ -1,4 +1,4 @@
-"""The hottest writes as driver SQL, on the transaction's own connection.
+"""The hottest statements as driver SQL, on the connection SQLAlchemy opened.
 
 Creating a version runs five statements: lock the chain head, bump the model's version
 number, insert the version, insert its event, move the chain head. Through SQLAlchemy Core
@@ -9,20 +9,29 @@ SQLAlchemy opened, inside the transaction it began (and commits); everything els
 SQL is written once, with ``:name`` parameters and ``:name!json`` for a JSON column; for
 PostgreSQL (psycopg 3) they become ``%(name)s`` and ``CAST(%(name)s AS JSON)``. Driver errors
 are raised as SQLAlchemy's own exception types, so callers handle one family either way.
+
+The hottest reads (a version by alias, number or ``latest``: every resolve and every load)
+keep their Core definition: :func:`fetch_one` compiles it once per dialect, runs the SQL on
+the driver, and converts the JSON and timestamp columns itself, into a row with the same
+attribute names a Core row has.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
-__all__ = ["DriverSql", "json_value"]
+from cairn.catalog.schema import Timestamp, from_micros
+
+__all__ = ["DriverSql", "fetch_one", "json_value"]
 
 _PARAM = re.compile(r":(\w+)(!json)?")
 
@@ -76,3 +85,81 @@ class DriverSql:
             raise sa.exc.DBAPIError.instance(
                 text, params, exc, dbapi.Error, dialect=self._dialect, ismulti=many
             ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    sql: str
+    order: Sequence[str] | None  # parameter names in order, for a positional driver
+    defaults: Mapping[str, Any]  # values bound in the statement itself
+    row: Callable[..., Any]
+    convert: Sequence[tuple[int, Callable[[Any], Any]]]
+
+
+_queries: dict[tuple[int, str], _Query] = {}
+
+
+def _compile(stmt: sa.Select[Any], dialect: Dialect) -> _Query:
+    compiled = stmt.compile(dialect=dialect)
+    parse_json = dialect.name != "postgresql"  # psycopg hands JSON back already parsed
+    convert: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, column in enumerate(stmt.selected_columns):
+        if isinstance(column.type, Timestamp):
+            convert.append((i, from_micros))
+        elif isinstance(column.type, sa.JSON) and parse_json:
+            convert.append((i, json.loads))
+    names = [column.name for column in stmt.selected_columns]
+    row_type: Any = namedtuple("DriverRow", names)  # type: ignore[misc]
+    # Values fixed in the statement: literal ones (a separator) are rendered into the SQL,
+    # as SQLAlchemy does when it executes; the others are sent with every execution.
+    sql, inline = str(compiled), set()
+    for bind in compiled.literal_execute_params:
+        name = compiled.bind_names[bind]
+        render = bind.type.literal_processor(dialect)
+        assert render is not None, f"{bind.type} cannot be rendered as a literal"
+        sql = sql.replace(f"__[POSTCOMPILE_{name}]", render(bind.effective_value))
+        inline.add(name)
+    defaults = {
+        name: bind.effective_value
+        for bind, name in compiled.bind_names.items()
+        if not bind.required and name not in inline
+    }
+    order = compiled.positiontup
+    return _Query(
+        sql=sql,
+        order=None if order is None else [n for n in order if n not in inline],
+        defaults=defaults,
+        row=row_type._make,
+        convert=convert,
+    )
+
+
+def fetch_one(conn: Connection, stmt: sa.Select[Any], params: Mapping[str, str | int]) -> Any:
+    """The first row of ``stmt`` (a module-level Core SELECT whose parameters are plain strings
+    and integers), run on the driver, as a named tuple; None if there is none."""
+    key = (id(stmt), conn.dialect.name)
+    query = _queries.get(key)
+    if query is None:
+        query = _queries[key] = _compile(stmt, conn.dialect)
+    values = {**query.defaults, **params}
+    bound: Any = values if query.order is None else [values[n] for n in query.order]
+    dbapi_connection = conn.connection.dbapi_connection
+    assert dbapi_connection is not None, "the connection is closed"
+    cursor = dbapi_connection.cursor()
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        cursor.execute(query.sql, bound)
+        raw = cursor.fetchone()
+    except dbapi.Error as exc:
+        raise sa.exc.DBAPIError.instance(
+            query.sql, bound, exc, dbapi.Error, dialect=conn.dialect
+        ) from exc
+    finally:
+        cursor.close()
+    if raw is None:
+        return None
+    row = list(raw)
+    for i, fn in query.convert:
+        if row[i] is not None:
+            row[i] = fn(row[i])
+    return query.row(row)

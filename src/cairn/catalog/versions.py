@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from cairn.catalog.driver_sql import json_value
+from cairn.catalog.driver_sql import fetch_one, json_value
 from cairn.catalog.events import ChainWriter
 from cairn.catalog.models import ModelOps
 from cairn.catalog.records import Dataset, GitInfo, Status, VersionKey, VersionRecord
@@ -283,7 +283,7 @@ class VersionOps(ModelOps):
     # -- read --------------------------------------------------------------------------------
 
     def _load_version(self, conn: Connection, model: str, number: int) -> VersionRecord:
-        row = conn.execute(VERSION_BY_NUMBER, {"model": model, "number": number}).first()
+        row = fetch_one(conn, VERSION_BY_NUMBER, {"model": model, "number": number})
         if row is None:
             self._model_id(conn, model)
             raise self._version_not_found(conn, model, number)
@@ -296,7 +296,7 @@ class VersionOps(ModelOps):
     def latest_version(self, model: str) -> VersionRecord:
         """The highest-numbered version that is not deleted."""
         with self._read(single=True) as conn:
-            row = conn.execute(LATEST_VERSION, {"model": model}).first()
+            row = fetch_one(conn, LATEST_VERSION, {"model": model})
             if row is None:
                 self._model_id(conn, model)
                 raise NotFound(

@@ -55,6 +55,19 @@ def test_log_records_the_git_commit_of_the_working_directory(
     ).stdout.strip()
     assert v.git is not None and v.git.commit == head and v.git.branch == "main"
 
+    # The repository's place is reused for two seconds; the commit is read every time.
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-q", "--allow-empty",
+         "-m", "y"],
+        cwd=repo,
+        check=True,
+    )  # fmt: skip
+    again = reg.log(artifact, model="m")
+    new_head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert again.git is not None and again.git.commit == new_head != head
+
 
 def test_local_dataset_is_named_by_digest(reg: Registry, artifact: Path, tmp_path: Path) -> None:
     data = tmp_path / "train.csv"

@@ -3,7 +3,8 @@
 Commit and branch are read from ``.git`` directly (no subprocess, so logging stays fast); the
 dirty flag needs ``git status``, whose answer is reused for two seconds per repository so a
 loop that logs many versions does not pay for it each time. Where the repository is (the walk
-up from the working directory) is reused for two seconds too; HEAD is read every time.
+up from the working directory) and its origin URL are reused for two seconds too; HEAD and the
+commit it names are read every time.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from cairn.catalog.records import GitInfo
@@ -19,7 +21,7 @@ __all__ = ["git_info", "git_user"]
 
 _TTL = 2.0
 _dirty_cache: dict[Path, tuple[float, bool]] = {}
-_repo_cache: dict[str, tuple[float, tuple[Path, Path] | None]] = {}
+_repo_cache: dict[str, tuple[float, _Repository | None]] = {}
 
 
 def _git(cwd: Path, *args: str) -> str | None:
@@ -56,8 +58,8 @@ def _common_dir(git_dir: Path) -> Path:
     return git_dir
 
 
-def _read_ref(git_dir: Path, ref: str) -> str | None:
-    for base in (git_dir, _common_dir(git_dir)):
+def _read_ref(git_dir: Path, common_dir: Path, ref: str) -> str | None:
+    for base in (git_dir, common_dir):
         loose = base / ref
         if loose.is_file():
             return loose.read_text().strip() or None
@@ -81,41 +83,52 @@ def _dirty(work_tree: Path) -> bool:
     return dirty
 
 
-def _repository(cwd: Path | None) -> tuple[Path, Path] | None:
+@dataclass(frozen=True, slots=True)
+class _Repository:
+    work_tree: Path
+    git_dir: Path
+    common_dir: Path
+    remote: str | None
+
+
+def _repository(cwd: Path | None) -> _Repository | None:
     key = str(Path.cwd() if cwd is None else cwd)
     now = time.monotonic()
     cached = _repo_cache.get(key)
     if cached and now - cached[0] < _TTL:
         return cached[1]
     found = _git_dir(Path(key).resolve())
-    _repo_cache[key] = (now, found)
-    return found
+    repo = None
+    if found is not None:
+        common = _common_dir(found[1])
+        repo = _Repository(found[0], found[1], common, _remote(common))
+    _repo_cache[key] = (now, repo)
+    return repo
 
 
 def git_info(cwd: Path | None = None) -> GitInfo | None:
     """The repository state at ``cwd`` (default: the working directory), or None if not a repo."""
-    found = _repository(cwd)
-    if found is None:
+    repo = _repository(cwd)
+    if repo is None:
         return None
-    work_tree, git_dir = found
     try:
-        head = (git_dir / "HEAD").read_text().strip()
+        head = (repo.git_dir / "HEAD").read_text().strip()
     except OSError:
         return None
     branch: str | None = None
     if head.startswith("ref:"):
         ref = head.removeprefix("ref:").strip()
         branch = ref.removeprefix("refs/heads/")
-        commit = _read_ref(git_dir, ref)
+        commit = _read_ref(repo.git_dir, repo.common_dir, ref)
     else:
         commit = head
     if not commit:
         return None  # a repository with no commits yet
-    return GitInfo(commit=commit, branch=branch, dirty=_dirty(work_tree), remote=_remote(git_dir))
+    return GitInfo(commit=commit, branch=branch, dirty=_dirty(repo.work_tree), remote=repo.remote)
 
 
-def _remote(git_dir: Path) -> str | None:
-    config = _common_dir(git_dir) / "config"
+def _remote(common_dir: Path) -> str | None:
+    config = common_dir / "config"
     if not config.is_file():
         return None
     section = ""

@@ -50,41 +50,37 @@ def _translate(sql: str, postgres: bool) -> str:
     )
 
 
+def _execute(cursor: Any, dialect: Dialect, sql: str, params: Any) -> None:
+    """Run one statement; a driver error is raised as SQLAlchemy's exception for it."""
+    dbapi = dialect.loaded_dbapi
+    try:
+        cursor.execute(sql, params)
+    except dbapi.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, params, exc, dbapi.Error, dialect=dialect) from exc
+
+
+def _cursor(conn: Connection) -> Any:
+    dbapi_connection = conn.connection.dbapi_connection
+    assert dbapi_connection is not None, "the connection is closed"
+    return dbapi_connection.cursor()
+
+
 class DriverSql:
     """Runs SQL text on the DB-API connection under a SQLAlchemy ``Connection``."""
 
     def __init__(self, conn: Connection) -> None:
         self._dialect = conn.dialect
         self.postgres = conn.dialect.name == "postgresql"
-        dbapi_connection = conn.connection.dbapi_connection
-        assert dbapi_connection is not None, "the connection is closed"
-        self._cursor = dbapi_connection.cursor()
+        self._cursor = _cursor(conn)
 
     def run(self, sql: str, params: Mapping[str, Any]) -> None:
-        self._execute(sql, params, many=False)
+        _execute(self._cursor, self._dialect, _translate(sql, self.postgres), params)
 
     def one(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
         """The first row of a query (or of ``RETURNING``), or None."""
-        self._execute(sql, params or {}, many=False)
+        self.run(sql, params or {})
         row = self._cursor.fetchone()
         return None if row is None else tuple(row)
-
-    def many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            self._execute(sql, rows, many=True)
-
-    def _execute(self, sql: str, params: Any, *, many: bool) -> None:
-        text = _translate(sql, self.postgres)
-        dbapi = self._dialect.loaded_dbapi
-        try:
-            if many:
-                self._cursor.executemany(text, params)
-            else:
-                self._cursor.execute(text, params)
-        except dbapi.Error as exc:
-            raise sa.exc.DBAPIError.instance(
-                text, params, exc, dbapi.Error, dialect=self._dialect, ismulti=many
-            ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,17 +139,10 @@ def fetch_one(conn: Connection, stmt: sa.Select[Any], params: Mapping[str, str |
         query = _queries[key] = _compile(stmt, conn.dialect)
     values = {**query.defaults, **params}
     bound: Any = values if query.order is None else [values[n] for n in query.order]
-    dbapi_connection = conn.connection.dbapi_connection
-    assert dbapi_connection is not None, "the connection is closed"
-    cursor = dbapi_connection.cursor()
-    dbapi = conn.dialect.loaded_dbapi
+    cursor = _cursor(conn)
     try:
-        cursor.execute(query.sql, bound)
+        _execute(cursor, conn.dialect, query.sql, bound)
         raw = cursor.fetchone()
-    except dbapi.Error as exc:
-        raise sa.exc.DBAPIError.instance(
-            query.sql, bound, exc, dbapi.Error, dialect=conn.dialect
-        ) from exc
     finally:
         cursor.close()
     if raw is None:

@@ -178,29 +178,25 @@ PARAMS = sa.Table(
     sa.Index(None, "key", "value_text"),
 )
 
-# ``model_id`` repeats the version's model (migration 0002) so that "order by metrics.auc
-# desc" reads an index in order, across models or within one; the same for tags.
-METRICS = sa.Table(
-    "version_metrics",
-    METADATA,
-    _version_fk(),
-    _column("key", sa.String(255), primary_key=True),
-    _column("value", sa.Double),
-    _column("model_id", sa.Integer, null=True),
-    sa.Index(None, "key", "value", "version_id"),
-    sa.Index(None, "model_id", "key", "value", "version_id"),
-)
 
-TAGS = sa.Table(
-    "version_tags",
-    METADATA,
-    _version_fk(),
-    _column("key", sa.String(255), primary_key=True),
-    _column("value", sa.Text),
-    _column("model_id", sa.Integer, null=True),
-    sa.Index(None, "key", "value", "version_id"),
-    sa.Index(None, "model_id", "key", "value", "version_id"),
-)
+def _sorted_values(name: str, value_type: Any) -> sa.Table:
+    """A key/value table of versions whose values sort: ``model_id`` repeats the version's
+    model (migration 0002) so "order by metrics.auc desc" reads an index in order, across
+    models or within one."""
+    return sa.Table(
+        name,
+        METADATA,
+        _version_fk(),
+        _column("key", sa.String(255), primary_key=True),
+        _column("value", value_type),
+        _column("model_id", sa.Integer, null=True),
+        sa.Index(None, "key", "value", "version_id"),
+        sa.Index(None, "model_id", "key", "value", "version_id"),
+    )
+
+
+METRICS = _sorted_values("version_metrics", sa.Double)
+TAGS = _sorted_values("version_tags", sa.Text)
 
 # Lineage by name and number, so it outlives a purged parent.
 PARENTS = sa.Table(

@@ -11,7 +11,8 @@ process tree), and load it with `wrk` on loopback, posting one-row `dataframe_sp
 to /invocations — one client (latency), 8 clients (throughput) and 32 clients. cairn runs with
 its prediction log on; a second cairn run turns adaptive batching on. Both use one worker.
 The floor — a fresh process that only imports scikit-learn's linear models, in each
-interpreter — shows how much of the start-up time and memory is the framework's own.
+interpreter — shows how much of the start-up time and memory is the framework's own. Last,
+cairn's start-up alone without the prediction log (its default), best of three starts.
 Needs `wrk` (apt-get install wrk).
 """
 
@@ -307,6 +308,18 @@ def main() -> None:
                 f"ready {row['ready_s'] - f['ready_s']:+.2f} s, "
                 f"{row['rss_ready_mib'] - f['rss_ready_mib']:+.0f} MiB over it"
             )
+        print("\nstart-up alone, best of 3 starts, without the prediction log (the default):")
+        for name, extra in (("cairn", []), ("cairn --onnx", ["--onnx"])):
+            port = free_port()
+            cmd = [sys.executable, "-m", "cairn", "--registry", str(tmp / "registry"), "serve",
+                   "bench@production", "--port", str(port), *extra]  # fmt: skip
+            server = Server(cmd, f"http://127.0.0.1:{port}/v2/health/ready", tmp / "cairn.log", env)
+            starts = []
+            for _ in range(3):
+                starts.append((server.start(), tree_rss_mib(server.proc.pid)))
+                server.stop()
+            ready, rss = min(starts)
+            print(f"  {name:13} ready {ready:.2f} s, {rss:.0f} MiB")
         written = sum(1 for _ in (tmp / "log").rglob("*.parquet"))
         print(f"\nprediction log: {written} Parquet files written by the cairn runs")
         if args.json:

@@ -92,7 +92,8 @@ class _Query:
     convert: Sequence[tuple[int, Callable[[Any], Any]]]
 
 
-_queries: dict[tuple[int, str], _Query] = {}
+# Keyed by the statement itself (hashed by identity), which the cache keeps alive.
+_queries: dict[tuple[sa.Select[Any], str], _Query] = {}
 
 
 def _compile(stmt: sa.Select[Any], dialect: Dialect) -> _Query:
@@ -133,7 +134,7 @@ def _compile(stmt: sa.Select[Any], dialect: Dialect) -> _Query:
 def fetch_one(conn: Connection, stmt: sa.Select[Any], params: Mapping[str, str | int]) -> Any:
     """The first row of ``stmt`` (a module-level Core SELECT whose parameters are plain strings
     and integers), run on the driver, as a named tuple; None if there is none."""
-    key = (id(stmt), conn.dialect.name)
+    key = (stmt, conn.dialect.name)
     query = _queries.get(key)
     if query is None:
         query = _queries[key] = _compile(stmt, conn.dialect)

@@ -148,6 +148,13 @@ class Server:
             time.sleep(0.05)
 
 
+def cairn_server(tmp: Path, port: int, extra: list[str], env: dict[str, str]) -> Server:
+    """``cairn serve bench@production`` on ``port`` from the benchmark's registry."""
+    cmd = [sys.executable, "-m", "cairn", "--registry", str(tmp / "registry"), "serve",
+           "bench@production", "--port", str(port), *extra]  # fmt: skip
+    return Server(cmd, f"http://127.0.0.1:{port}/v2/health/ready", tmp / "cairn.log", env)
+
+
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
@@ -288,9 +295,7 @@ def main() -> None:
             ("cairn --onnx", ["--onnx"]),
         ):
             port = free_port()
-            cmd = [sys.executable, "-m", "cairn", "--registry", str(tmp / "registry"), "serve",
-                   "bench@production", "--port", str(port), "--log-dir", str(tmp / "log"), *extra]  # fmt: skip
-            server = Server(cmd, f"http://127.0.0.1:{port}/v2/health/ready", tmp / "cairn.log", env)
+            server = cairn_server(tmp, port, [*extra, "--log-dir", str(tmp / "log")], env)
             print(f"{name} (1 worker, prediction log on)…", flush=True)
             rows.append(
                 measure(name, server, f"http://127.0.0.1:{port}/invocations", script, args.seconds)
@@ -311,9 +316,7 @@ def main() -> None:
         print("\nstart-up alone, best of 3 starts, without the prediction log (the default):")
         for name, extra in (("cairn", []), ("cairn --onnx", ["--onnx"])):
             port = free_port()
-            cmd = [sys.executable, "-m", "cairn", "--registry", str(tmp / "registry"), "serve",
-                   "bench@production", "--port", str(port), *extra]  # fmt: skip
-            server = Server(cmd, f"http://127.0.0.1:{port}/v2/health/ready", tmp / "cairn.log", env)
+            server = cairn_server(tmp, port, extra, env)
             starts = []
             for _ in range(3):
                 starts.append((server.start(), tree_rss_mib(server.proc.pid)))

@@ -159,7 +159,7 @@ class VersionOps(ModelOps):
                     "git": json_value(git_dict),
                     "parents": json_value(parent_dicts),
                     "datasets": json_value(dataset_dicts),
-                    "meta": json_value(meta),
+                    "meta": meta_json.decode(),  # canonical JSON is JSON: encoded once
                 },
             )
             assert inserted is not None, "INSERT ... RETURNING returned no row"

@@ -12,16 +12,29 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from cairn.catalog.records import GitInfo
 
 __all__ = ["git_info", "git_user"]
 
+T = TypeVar("T")
 _TTL = 2.0
-_dirty_cache: dict[Path, tuple[float, bool]] = {}
-_repo_cache: dict[str, tuple[float, _Repository | None]] = {}
+_cache: dict[tuple[str, str], tuple[float, Any]] = {}
+
+
+def _for_two_seconds(kind: str, key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, reused for ``_TTL`` seconds per (kind, key)."""
+    now = time.monotonic()
+    cached = _cache.get((kind, key))
+    if cached and now - cached[0] < _TTL:
+        return cast(T, cached[1])
+    value = compute()
+    _cache[(kind, key)] = (now, value)
+    return value
 
 
 def _git(cwd: Path, *args: str) -> str | None:
@@ -73,14 +86,11 @@ def _read_ref(git_dir: Path, common_dir: Path, ref: str) -> str | None:
 
 
 def _dirty(work_tree: Path) -> bool:
-    now = time.monotonic()
-    cached = _dirty_cache.get(work_tree)
-    if cached and now - cached[0] < _TTL:
-        return cached[1]
-    status = _git(work_tree, "status", "--porcelain", "--untracked-files=no")
-    dirty = bool(status)
-    _dirty_cache[work_tree] = (now, dirty)
-    return dirty
+    return _for_two_seconds(
+        "dirty",
+        str(work_tree),
+        lambda: bool(_git(work_tree, "status", "--porcelain", "--untracked-files=no")),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,19 +101,17 @@ class _Repository:
     remote: str | None
 
 
+def _find_repository(folder: Path) -> _Repository | None:
+    found = _git_dir(folder.resolve())
+    if found is None:
+        return None
+    common = _common_dir(found[1])
+    return _Repository(found[0], found[1], common, _remote(common))
+
+
 def _repository(cwd: Path | None) -> _Repository | None:
-    key = str(Path.cwd() if cwd is None else cwd)
-    now = time.monotonic()
-    cached = _repo_cache.get(key)
-    if cached and now - cached[0] < _TTL:
-        return cached[1]
-    found = _git_dir(Path(key).resolve())
-    repo = None
-    if found is not None:
-        common = _common_dir(found[1])
-        repo = _Repository(found[0], found[1], common, _remote(common))
-    _repo_cache[key] = (now, repo)
-    return repo
+    folder = Path.cwd() if cwd is None else cwd
+    return _for_two_seconds("repository", str(folder), lambda: _find_repository(folder))
 
 
 def git_info(cwd: Path | None = None) -> GitInfo | None:
